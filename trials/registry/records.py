@@ -1,0 +1,301 @@
+"""Registry study JSON (API v2) to plain records.
+
+Pure functions: a study object as `GET /studies/{nctId}` or one item of `GET /studies`
+returns it, in; a `StudyRecord` dataclass out. No Django ORM here. Fields the registry
+leaves out come back empty; a record without an NCT id or with the wrong shape raises
+`RecordError` with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+NCT_ID_RE = re.compile(r"^NCT\d{8}$")
+
+# Days per unit, so ages in different units compare. A year is 365 days here and in the
+# screening code alike, which is what matters for comparisons.
+_AGE_UNITS = {
+    "year": 365,
+    "month": 30,
+    "week": 7,
+    "day": 1,
+    "hour": 0,
+    "minute": 0,
+}
+_AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+?)s?\s*$")
+
+
+class RecordError(ValueError):
+    """A registry record that cannot be read; the message says why."""
+
+    def __init__(self, reason: str, *, record_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.record_id = record_id
+
+
+@dataclass(frozen=True, slots=True)
+class InterventionRecord:
+    type: str
+    name: str
+    other_names: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LocationRecord:
+    facility: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country: str = ""
+    status: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    contacts: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StudyRecord:
+    nct_id: str
+    brief_title: str
+    official_title: str = ""
+    overall_status: str = ""
+    phases: tuple[str, ...] = ()
+    study_type: str = ""
+    start_date: dt.date | None = None
+    completion_date: dt.date | None = None
+    last_update_posted: dt.date | None = None
+    enrollment: int | None = None
+    lead_sponsor: str = ""
+    brief_summary: str = ""
+    conditions: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    eligibility_criteria: str = ""
+    minimum_age_text: str = ""
+    maximum_age_text: str = ""
+    minimum_age_days: int | None = None
+    maximum_age_days: int | None = None
+    sex: str = ""
+    healthy_volunteers: bool | None = None
+    interventions: tuple[InterventionRecord, ...] = ()
+    locations: tuple[LocationRecord, ...] = ()
+    content_hash: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def content_hash(raw: dict[str, Any]) -> str:
+    """A stable hash of a registry record: same content, same hash, whatever key order."""
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_registry_date(value: Any) -> dt.date | None:
+    """'2024', '2024-05' or '2024-05-17' to a date (missing parts become 1)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    parts = value.strip().split("-")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        return None
+    if not 1 <= len(numbers) <= 3:
+        return None
+    numbers += [1] * (3 - len(numbers))
+    try:
+        return dt.date(*numbers)
+    except ValueError:
+        return None
+
+
+def parse_age_days(value: Any) -> int | None:
+    """'18 Years' -> 6570; 'N/A', empty or unreadable -> None (no limit)."""
+    if not isinstance(value, str):
+        return None
+    match = _AGE_RE.match(value)
+    if not match:
+        return None
+    unit = match.group(2).lower()
+    if unit not in _AGE_UNITS:
+        return None
+    return int(float(match.group(1)) * _AGE_UNITS[unit])
+
+
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    raise TypeError(f"expected text, got {type(value).__name__}")
+
+
+def _dict(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordError(f"{where} should be an object, got {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"{where} should be a list, got {type(value).__name__}")
+    return value
+
+
+def _str_tuple(value: Any, where: str) -> tuple[str, ...]:
+    items = _list(value, where)
+    try:
+        return tuple(_str(item) for item in items if item is not None)
+    except TypeError as exc:
+        raise RecordError(f"{where}: {exc}") from None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _field(module: dict[str, Any], key: str, where: str) -> str:
+    try:
+        return _str(module.get(key))
+    except TypeError as exc:
+        raise RecordError(f"{where}.{key}: {exc}") from None
+
+
+def study_id(raw: Any) -> str | None:
+    """The NCT id of a raw record if it has a readable one, for error messages."""
+    try:
+        ident = raw["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError):
+        return None
+    return ident if isinstance(ident, str) else None
+
+
+def parse_study(raw: Any) -> StudyRecord:
+    """Read one registry study object into a StudyRecord, or raise RecordError."""
+    if not isinstance(raw, dict):
+        raise RecordError(f"a study should be a JSON object, got {type(raw).__name__}")
+    protocol = _dict(raw.get("protocolSection"), "protocolSection")
+    if not protocol:
+        raise RecordError("no protocolSection")
+    ident = _dict(protocol.get("identificationModule"), "identificationModule")
+    nct_id = ident.get("nctId")
+    if not isinstance(nct_id, str) or not NCT_ID_RE.match(nct_id.strip()):
+        raise RecordError(f"missing or malformed nctId: {nct_id!r}")
+    nct_id = nct_id.strip()
+    try:
+        return _parse(raw, protocol, ident, nct_id)
+    except RecordError as exc:
+        exc.record_id = nct_id
+        raise
+
+
+def _parse(
+    raw: dict[str, Any], protocol: dict[str, Any], ident: dict[str, Any], nct_id: str
+) -> StudyRecord:
+    status = _dict(protocol.get("statusModule"), "statusModule")
+    design = _dict(protocol.get("designModule"), "designModule")
+    sponsors = _dict(protocol.get("sponsorCollaboratorsModule"), "sponsorCollaboratorsModule")
+    description = _dict(protocol.get("descriptionModule"), "descriptionModule")
+    conditions = _dict(protocol.get("conditionsModule"), "conditionsModule")
+    eligibility = _dict(protocol.get("eligibilityModule"), "eligibilityModule")
+    arms = _dict(protocol.get("armsInterventionsModule"), "armsInterventionsModule")
+    contacts = _dict(protocol.get("contactsLocationsModule"), "contactsLocationsModule")
+
+    brief_title = _field(ident, "briefTitle", "identificationModule")
+    official_title = _field(ident, "officialTitle", "identificationModule")
+    if not brief_title:
+        brief_title = official_title or nct_id
+
+    enrollment_info = _dict(design.get("enrollmentInfo"), "designModule.enrollmentInfo")
+    enrollment = enrollment_info.get("count")
+    if isinstance(enrollment, bool) or not isinstance(enrollment, int) or enrollment < 0:
+        enrollment = None
+
+    healthy = eligibility.get("healthyVolunteers")
+    min_age = _field(eligibility, "minimumAge", "eligibilityModule")
+    max_age = _field(eligibility, "maximumAge", "eligibilityModule")
+
+    interventions = []
+    for i, item in enumerate(_list(arms.get("interventions"), "interventions")):
+        item = _dict(item, f"interventions[{i}]")
+        name = _field(item, "name", f"interventions[{i}]")
+        if not name:
+            continue
+        interventions.append(
+            InterventionRecord(
+                type=_field(item, "type", f"interventions[{i}]"),
+                name=name,
+                other_names=_str_tuple(item.get("otherNames"), f"interventions[{i}].otherNames"),
+                description=_field(item, "description", f"interventions[{i}]"),
+            )
+        )
+
+    locations = []
+    for i, item in enumerate(_list(contacts.get("locations"), "locations")):
+        item = _dict(item, f"locations[{i}]")
+        geo = _dict(item.get("geoPoint"), f"locations[{i}].geoPoint")
+        location_contacts = tuple(
+            {k: _str(v) for k, v in c.items() if k in ("name", "role", "phone", "email")}
+            for c in _list(item.get("contacts"), f"locations[{i}].contacts")
+            if isinstance(c, dict)
+        )
+        locations.append(
+            LocationRecord(
+                facility=_field(item, "facility", f"locations[{i}]"),
+                city=_field(item, "city", f"locations[{i}]"),
+                state=_field(item, "state", f"locations[{i}]"),
+                zip=_field(item, "zip", f"locations[{i}]"),
+                country=_field(item, "country", f"locations[{i}]"),
+                status=_field(item, "status", f"locations[{i}]"),
+                latitude=_float(geo.get("lat")),
+                longitude=_float(geo.get("lon")),
+                contacts=location_contacts,
+            )
+        )
+
+    lead = _dict(sponsors.get("leadSponsor"), "leadSponsor")
+    return StudyRecord(
+        nct_id=nct_id,
+        brief_title=brief_title,
+        official_title=official_title,
+        overall_status=_field(status, "overallStatus", "statusModule"),
+        phases=_str_tuple(design.get("phases"), "designModule.phases"),
+        study_type=_field(design, "studyType", "designModule"),
+        start_date=parse_registry_date(
+            _dict(status.get("startDateStruct"), "startDateStruct").get("date")
+        ),
+        completion_date=parse_registry_date(
+            _dict(status.get("completionDateStruct"), "completionDateStruct").get("date")
+        ),
+        last_update_posted=parse_registry_date(
+            _dict(status.get("lastUpdatePostDateStruct"), "lastUpdatePostDateStruct").get("date")
+        ),
+        enrollment=enrollment,
+        lead_sponsor=_field(lead, "name", "leadSponsor"),
+        brief_summary=_field(description, "briefSummary", "descriptionModule"),
+        conditions=_str_tuple(conditions.get("conditions"), "conditions"),
+        keywords=_str_tuple(conditions.get("keywords"), "keywords"),
+        eligibility_criteria=_field(eligibility, "eligibilityCriteria", "eligibilityModule"),
+        minimum_age_text=min_age,
+        maximum_age_text=max_age,
+        minimum_age_days=parse_age_days(min_age),
+        maximum_age_days=parse_age_days(max_age),
+        sex=_field(eligibility, "sex", "eligibilityModule"),
+        healthy_volunteers=healthy if isinstance(healthy, bool) else None,
+        interventions=tuple(interventions),
+        locations=tuple(locations),
+        content_hash=content_hash(raw),
+        raw=raw,
+    )
