@@ -186,11 +186,19 @@ class _Answer:
 def _index(raw: dict[str, Any]) -> _Entry:
     """Pre-compute what filtering needs; a record parse_study rejects still gets served."""
     nct_id = study_id(raw) or ""
+    body = json.dumps(raw, ensure_ascii=False).encode()
     try:
         record = parse_study(raw)
     except RecordError:
-        texts: tuple[str, ...] = ()
-        last_update = None
+        # The real registry indexes what it holds, however odd: search the whole record
+        # and take the update date where it can be read, so malformed records still match.
+        texts: tuple[str, ...] = (body.decode(),)
+        try:
+            last_update = parse_registry_date(
+                raw["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
+            )
+        except (KeyError, TypeError):
+            last_update = None
     else:
         texts = tuple(
             text
@@ -199,7 +207,6 @@ def _index(raw: dict[str, Any]) -> _Entry:
             if text
         )
         last_update = record.last_update_posted
-    body = json.dumps(raw, ensure_ascii=False).encode()
     return _Entry(nct_id.upper(), raw, body, texts, last_update)
 
 

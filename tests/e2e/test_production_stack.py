@@ -177,6 +177,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[Stack, FakeRegistry, int]]:
 def test_beat_worker_and_web_sync_serve_and_survive_a_killed_worker(stack) -> None:
     stack, registry, port = stack
     stack.manage("migrate", "--noinput")
+    stack.manage("collectstatic", "--noinput")
     # A fast schedule for the test: every 2 seconds instead of daily.
     stack.manage(
         "shell",
