@@ -137,6 +137,12 @@ class Fault:
         return cls("drop", path=path, request_number=request_number)
 
     @classmethod
+    def empty_page(cls, *, path: str | None = "/studies", request_number: int | None = None) -> Fault:
+        """Answer a `/studies` request with no studies but a token to the same place: an
+        empty page in the middle of a listing, which the registry has been seen to send."""
+        return cls("empty_page", path=path, request_number=request_number)
+
+    @classmethod
     def delay(
         cls, seconds: float, *, path: str | None = None, request_number: int | None = None
     ) -> Fault:
@@ -260,13 +266,16 @@ class FakeRegistry:
         """Requests received for one path, e.g. "/studies"."""
         return [r for r in self.requests if r.path == path]
 
-    def set_studies(self, studies: Iterable[dict[str, Any]]) -> None:
-        """Replace the served studies (order kept; later duplicates of an nctId dropped)."""
+    def set_studies(
+        self, studies: Iterable[dict[str, Any]], *, keep_duplicates: bool = False
+    ) -> None:
+        """Replace the served studies (order kept; later duplicates of an nctId dropped
+        unless `keep_duplicates`, to serve one study on two pages as a shifting listing can)."""
         entries: list[_Entry] = []
         by_id: dict[str, _Entry] = {}
         for raw in studies:
             entry = _index(raw)
-            if entry.nct_id and entry.nct_id in by_id:
+            if entry.nct_id and entry.nct_id in by_id and not keep_duplicates:
                 continue
             entries.append(entry)
             if entry.nct_id:
@@ -349,7 +358,7 @@ class FakeRegistry:
             return _Answer(200, entry.body)
         return _error(404, f"no such endpoint: {path}")
 
-    def _studies(self, params: dict[str, str]) -> _Answer:
+    def _studies(self, params: dict[str, str], *, empty: bool = False) -> _Answer:
         unknown = sorted(set(params) - KNOWN_STUDIES_PARAMS)
         if unknown:
             return _error(400, f"`{unknown[0]}` is unknown parameter")
@@ -384,14 +393,14 @@ class FakeRegistry:
                     f"(first: {listing.params}, now: {fixed})",
                 )
 
-        chunk = listing.entries[offset : offset + page_size]
+        chunk = [] if empty else listing.entries[offset : offset + page_size]
         parts = [b'{"studies":[', b",".join(e.body for e in chunk), b"]"]
         if token is None and params.get("countTotal", "").lower() == "true":
             parts.append(b',"totalCount":%d' % len(listing.entries))
-        if len(chunk) == page_size:  # exactly full: a token even when nothing follows
+        if empty or len(chunk) == page_size:  # exactly full: a token even if nothing follows
             next_token = secrets.token_urlsafe(12)
             with self._lock:
-                self._listings[next_token] = (listing, offset + page_size)
+                self._listings[next_token] = (listing, offset + len(chunk))
             parts.append(b',"nextPageToken":"%s"' % next_token.encode())
         parts.append(b"}")
         return _Answer(200, b"".join(parts))
@@ -454,6 +463,8 @@ def _make_handler(registry: FakeRegistry) -> type[BaseHTTPRequestHandler]:
                 answer = _Answer(fault.code, fault.body, headers)
             elif fault is not None and fault.kind == "invalid_json":
                 answer = _Answer(200, fault.body)
+            elif fault is not None and fault.kind == "empty_page" and path == "/studies":
+                answer = registry._studies(params, empty=True)
             else:
                 answer = registry._answer(path, params)
             truncate = fault is not None and fault.kind == "truncate"

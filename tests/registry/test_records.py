@@ -112,3 +112,28 @@ def test_content_hash_ignores_key_order_but_not_content() -> None:
     a = {"x": 1, "y": [1, 2]}
     assert content_hash(a) == content_hash({"y": [1, 2], "x": 1})
     assert content_hash(a) != content_hash({"x": 2, "y": [1, 2]})
+
+
+@pytest.mark.parametrize(
+    ("geo", "expected"),
+    [
+        ({"lat": 42.0, "lon": -71.0}, (42.0, -71.0)),
+        ({"lat": float("nan"), "lon": 10}, (None, 10.0)),
+        ({"lat": 91, "lon": 181}, (None, None)),
+        ({"lat": "42", "lon": True}, (None, None)),
+    ],
+)
+def test_coordinates_outside_the_globe_or_not_numbers_are_dropped(
+    geo: dict, expected: tuple
+) -> None:
+    study = build_study(
+        **{"contactsLocationsModule.locations": [{"facility": "X", "geoPoint": geo}]}
+    )
+    location = parse_study(study).locations[0]
+    assert (location.latitude, location.longitude) == expected
+
+
+@pytest.mark.parametrize("count", [-1, 2**40, True, "40"])
+def test_enrollment_that_no_column_can_hold_is_dropped(count: object) -> None:
+    study = build_study(**{"designModule.enrollmentInfo": {"count": count}})
+    assert parse_study(study).enrollment is None

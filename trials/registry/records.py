@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 NCT_ID_RE = re.compile(r"^NCT\d{8}$")
+_MAX_INT32 = 2**31 - 1
 
 # Days per unit, so ages in different units compare. A year is 365 days here and in the
 # screening code alike, which is what matters for comparisons.
@@ -160,10 +162,11 @@ def _str_tuple(value: Any, where: str) -> tuple[str, ...]:
         raise RecordError(f"{where}: {exc}") from None
 
 
-def _float(value: Any) -> float | None:
+def _coordinate(value: Any, limit: float) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) and -limit <= number <= limit else None
 
 
 def _field(module: dict[str, Any], key: str, where: str) -> str:
@@ -220,7 +223,11 @@ def _parse(
 
     enrollment_info = _dict(design.get("enrollmentInfo"), "designModule.enrollmentInfo")
     enrollment = enrollment_info.get("count")
-    if isinstance(enrollment, bool) or not isinstance(enrollment, int) or enrollment < 0:
+    if (
+        isinstance(enrollment, bool)
+        or not isinstance(enrollment, int)
+        or not 0 <= enrollment <= _MAX_INT32  # larger is a typo, and no column holds it
+    ):
         enrollment = None
 
     healthy = eligibility.get("healthyVolunteers")
@@ -259,8 +266,8 @@ def _parse(
                 zip=_field(item, "zip", f"locations[{i}]"),
                 country=_field(item, "country", f"locations[{i}]"),
                 status=_field(item, "status", f"locations[{i}]"),
-                latitude=_float(geo.get("lat")),
-                longitude=_float(geo.get("lon")),
+                latitude=_coordinate(geo.get("lat"), 90.0),
+                longitude=_coordinate(geo.get("lon"), 180.0),
                 contacts=location_contacts,
             )
         )

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from trials.models import Registry, SyncOutcome, SyncRun, SyncSource, Trial
@@ -268,6 +268,9 @@ def _sync(
     except BaseException as exc:
         # A crash (database gone, kill signal turned exception): leave the run resumable.
         run.checkpoint = {**run.checkpoint, "resumable": True}
+        if isinstance(exc, DatabaseError) and not connection.in_atomic_block:
+            # The connection may be dead; the next query opens a fresh one.
+            connection.close()
         try:
             _finish(run, SyncOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
         except Exception:
