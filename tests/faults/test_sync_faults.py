@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import build_study
-from tests.fake_registry import Fault, FakeRegistry
+from tests.fake_registry import FakeRegistry, Fault
 from trials.models import SyncOutcome, SyncRun, Trial, TrialVersion
 from trials.registry.client import RegistryClient
 from trials.services.sync import SyncInterrupted, SyncProgress, sync_registry
