@@ -137,7 +137,9 @@ class Fault:
         return cls("drop", path=path, request_number=request_number)
 
     @classmethod
-    def empty_page(cls, *, path: str | None = "/studies", request_number: int | None = None) -> Fault:
+    def empty_page(
+        cls, *, path: str | None = "/studies", request_number: int | None = None
+    ) -> Fault:
         """Answer a `/studies` request with no studies but a token to the same place: an
         empty page in the middle of a listing, which the registry has been seen to send."""
         return cls("empty_page", path=path, request_number=request_number)
