@@ -114,7 +114,7 @@ def test_failure_inside_upsert_rolls_back_that_trial_only(
         raise RuntimeError("extraction blew up")
 
     trial_ingest(raw=make_study("NCT90000001"))
-    monkeypatch.setattr(ingest, "trial_facets_refresh", explode)
+    monkeypatch.setattr(ingest, "trials_facets_write", explode)
     changed = make_study("NCT90000001", **{"statusModule.overallStatus": "COMPLETED"})
     results = trials_ingest_batch(raws=[changed])
     assert "extraction blew up" in results[0].reason
