@@ -131,7 +131,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 
 # --- Security -----------------------------------------------------------------------
-SECURE_REFERRER_POLICY = "no-referrer"  # outbound registry links must leak nothing
+# "same-origin": other sites (the registry links) get no referrer, and our own form POSTs
+# keep their Origin ("no-referrer" makes Chromium send "Origin: null", which CSRF refuses).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
