@@ -25,7 +25,7 @@ run: $(STAMP)
 
 # The whole suite. CI runs it twice: on SQLite, then with DATABASE_URL on PostgreSQL.
 test: $(STAMP)
-	scripts/ensure-browser.sh
+	scripts/ensure-test-tools.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -42,6 +42,7 @@ eval: $(STAMP)
 	$(PY) bench/eval_criteria.py --data $(SHARED_DATA)
 
 bench: $(STAMP)
+	scripts/ensure-test-tools.sh
 	$(PY) bench/run.py --data $(SHARED_DATA)
 
 clean:

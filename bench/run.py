@@ -327,49 +327,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _lua(bodies: Sequence[str], headers: dict[str, str]) -> str:
-    """A wrk script that POSTs the bodies in turn."""
-    items = ",\n".join(f"  [==[{b}]==]" for b in bodies)
-    head = "\n".join(f'wrk.headers["{k}"] = [==[{v}]==]' for k, v in headers.items())
-    return (
-        f'wrk.method = "POST"\n{head}\nbodies = {{\n{items}\n}}\ncounter = 0\n'
-        "request = function()\n  counter = counter + 1\n"
-        "  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])\nend\n"
-    )
-
-
-def _wrk(url: str, script: Path, seconds: int) -> dict[str, Any]:
-    import re
-
-    out = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    return {
-        "requests_per_second": rps,
-        "requests": total,
-        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
-        "socket_errors": socket_errors,
-        "errors": (int(non2xx.group(1)) if non2xx else 0) + socket_errors,
-        "p99_ms": round(float(p99.group(1)) * unit[p99.group(2)], 1) if p99 else None,
-    }
-
-
 def throughput(db_url: str, data: Path, size: int, seconds: int) -> dict[str, Any]:
     """Requests per second of the screen API and the results page under gunicorn + wrk."""
     import urllib.parse
 
     import requests
 
+    from bench import wrk
     from bench.screening import PROFILES, form_data
 
     load = _run_child(["--child", "load", "--data", str(data), "--child-size", str(size)], db_url)
@@ -401,7 +365,7 @@ def throughput(db_url: str, data: Path, size: int, seconds: int) -> dict[str, An
         VAR.mkdir(parents=True, exist_ok=True)
         api_script = VAR / "screen_api.lua"
         api_script.write_text(
-            _lua([json.dumps(p) for p in PROFILES], {"Content-Type": "application/json"})
+            wrk.post_script([json.dumps(p) for p in PROFILES], {"Content-Type": "application/json"})
         )
         # The results page is a POST form with Django's CSRF check: take a token and its
         # cookie once (a pair stays valid), and send both with every request.
@@ -416,7 +380,7 @@ def throughput(db_url: str, data: Path, size: int, seconds: int) -> dict[str, An
         ]
         page_script = VAR / "results_page.lua"
         page_script.write_text(
-            _lua(
+            wrk.post_script(
                 bodies,
                 {
                     "Content-Type": "application/x-www-form-urlencoded",
@@ -439,8 +403,8 @@ def throughput(db_url: str, data: Path, size: int, seconds: int) -> dict[str, An
             "workers": 2,
             "seconds": seconds,
             "page_post_check_status": check.status_code,
-            "api": _wrk(f"{base}/api/v1/screen/", api_script, seconds),
-            "page": _wrk(f"{base}/", page_script, seconds),
+            "api": wrk.run(f"{base}/api/v1/screen/", api_script, seconds=seconds),
+            "page": wrk.run(f"{base}/", page_script, seconds=seconds),
         }
     finally:
         proc.terminate()

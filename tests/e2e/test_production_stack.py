@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import signal
 import socket
@@ -18,12 +19,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from tests.conftest import REPO_ROOT, build_study
+from bench import wrk
+from tests.conftest import ARTIFACTS, REPO_ROOT, build_study
 from tests.fake_registry import FakeRegistry, Fault
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +45,9 @@ import psycopg  # noqa: E402  (only needed, and only importable, in the PostgreS
 
 E2E_DB = "screener_e2e"
 E2E_BROKER_DB = 14  # a Redis database of its own, flushed before the run
+# Seconds of wrk load on each endpoint (two threads, four connections): a few hundred
+# requests, well inside the 20 s that the slowed-down sync takes.
+LOAD_SECONDS = 5
 
 
 def _server_url(url: str, db: str) -> str:
@@ -284,3 +291,97 @@ def test_beat_worker_and_web_sync_serve_and_survive_a_killed_worker(stack) -> No
     )
     assert int(done[0][0]) > int(pages_at_kill[0][0])
     assert done[0][1] == 30
+
+    # 5. Load while a sync runs: wrk against the results page and the screen API, both at
+    # once, for LOAD_SECONDS; not one request may fail.
+    if not wrk.available():
+        pytest.skip("wrk is not installed (apt-get install wrk; .ci/run installs it)")
+    registry.set_studies(
+        [*_studies(12, 1, "2025-01-15"), *_studies(30, 100, today), *_studies(20, 200, today)]
+    )
+    # Slow pages (10 x 2 s) keep the sync running for longer than the load takes.
+    registry.faults.extend(Fault.delay(2.0, path="/studies") for _ in range(10))
+    registry.data_timestamp = f"{today}T10:00:00"
+    load_run = _wait_for(
+        lambda: _query("SELECT id FROM trials_syncrun WHERE outcome='running' AND id > %s", run_id),
+        "the third sync to start",
+    )[0][0]
+    report = _load(port, stack.logs)
+    still_running = _query("SELECT outcome FROM trials_syncrun WHERE id=%s", load_run)[0][0]
+    _wait_for(
+        lambda: _query(
+            "SELECT 1 FROM trials_syncrun WHERE id=%s AND outcome='succeeded'", load_run
+        ),
+        "the sync under load to succeed",
+        timeout=120,
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "e2e-load-during-sync.json").write_text(
+        json.dumps({"sync_outcome_when_load_ended": still_running, **report}, indent=2)
+    )
+    sys.stdout.write(f"load during sync: {json.dumps(report)}\n")
+    for name, figures in report.items():
+        assert figures["requests"] > 0, (name, figures)
+        assert figures["errors"] == 0, (name, figures)
+    # The load overlapped the sync (it was still running when wrk finished), and the sync
+    # under load lost nothing.
+    assert still_running == "running"
+    assert _query("SELECT count(*) FROM trials_trial")[0][0] == 62
+
+
+def _load(port: int, folder: Path) -> dict[str, dict[str, Any]]:
+    """wrk against POST / (with a CSRF token and its cookie) and POST /api/v1/screen/ at
+    the same time; returns wrk's figures for each."""
+    base = f"http://127.0.0.1:{port}"
+    session = requests.Session()
+    form = session.get(f"{base}/", timeout=10)
+    form.raise_for_status()
+    token = session.cookies["csrftoken"]
+    answers = {"condition": "melanoma", "stage": "IV", "prior_treatments": "checkpoint_inhibitor"}
+    page_body = "&".join(f"{k}={v}" for k, v in {**answers, "csrfmiddlewaretoken": token}.items())
+    api_body = json.dumps({**answers, "prior_treatments": [answers["prior_treatments"]]})
+    scripts = {
+        "results_page": (
+            f"{base}/",
+            wrk.post_script(
+                [page_body],
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"csrftoken={token}",
+                },
+            ),
+        ),
+        "screen_api": (
+            f"{base}/api/v1/screen/",
+            wrk.post_script(
+                [api_body],
+                {"Content-Type": "application/json"},
+            ),
+        ),
+    }
+    # Each endpoint's body must work before load is put on it.
+    assert (
+        session.post(
+            f"{base}/",
+            data=page_body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=30,
+        ).status_code
+        == 200
+    )
+    assert (
+        requests.post(
+            f"{base}/api/v1/screen/",
+            data=api_body,
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        ).status_code
+        == 200
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {}
+        for name, (url, script) in scripts.items():
+            path = folder / f"{name}.lua"
+            path.write_text(script)
+            futures[name] = pool.submit(wrk.run, url, path, seconds=LOAD_SECONDS, connections=4)
+        return {name: future.result() for name, future in futures.items()}
