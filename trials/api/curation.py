@@ -19,12 +19,13 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from trials.api.authentication import HeaderBasicAuthentication
 from trials.api.serializers import TrialFacetsSerializer
 from trials.criteria import STAGES, TREATMENT_CLASSES
 from trials.models import Trial
@@ -94,7 +95,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class TrialFacetsCurateApi(APIView):
-    authentication_classes = [SessionAuthentication, BasicAuthentication]
+    authentication_classes = [SessionAuthentication, HeaderBasicAuthentication]
     permission_classes = [IsAuthenticated, CanCurateFacets]
 
     @extend_schema(
