@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from trials.criteria import normalise_condition
+from trials.criteria import normalise_condition, related_diseases
 from trials.models import (
     Condition,
     CytokineFamily,
@@ -163,14 +163,17 @@ def trials_filter_cytokine(trials: QuerySet[Trial], *, cytokine: Iterable[str]) 
 
 def trials_filter_condition(trials: QuerySet[Trial], *, condition: str) -> QuerySet[Trial]:
     """Free text over the listed condition names, or a disease code (given, or read from
-    the text: "kidney cancer" finds renal cell carcinoma listings)."""
+    the text: "kidney cancer" finds renal cell carcinoma listings) with its broader and
+    narrower diseases (trials.criteria.related_diseases)."""
     condition = condition.strip()
     if not condition:
         return trials
     match = Q(name__icontains=condition)
     code = condition if condition in DISEASE_LABELS else normalise_condition(condition)
     if code:
-        match |= Q(disease=code)
+        # Broader and narrower listings too: a pleural mesothelioma search must not miss a
+        # listing for mesothelioma (site not given) or for solid tumours.
+        match |= Q(disease__in=sorted(related_diseases(code)))
     return trials.filter(Exists(Condition.objects.filter(match, trial=OuterRef("pk"))))
 
 

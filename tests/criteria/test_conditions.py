@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trials.criteria import DISEASE_LABELS, normalise_condition
+from trials.criteria import DISEASE_LABELS, DISEASE_PARENTS, normalise_condition, related_diseases
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,33 @@ def test_every_code_has_a_plain_language_label() -> None:
     ):
         label = DISEASE_LABELS[code]
         assert label[0].isupper() and "_" not in label
+
+
+@pytest.mark.parametrize(
+    ("code", "includes", "excludes"),
+    [
+        # A person with pleural mesothelioma: listings for mesothelioma (site not given) and
+        # for solid tumours admit them; peritoneal-only listings do not.
+        ("mesothelioma_pleural", {"mesothelioma", "solid_tumor"}, {"mesothelioma_peritoneal"}),
+        # A search for mesothelioma means every site.
+        ("mesothelioma", {"mesothelioma_pleural", "mesothelioma_peritoneal"}, {"melanoma"}),
+        ("melanoma", {"solid_tumor"}, {"mesothelioma", "lymphoma"}),
+        # Blood cancers are not solid tumours.
+        ("lymphoma", set(), {"solid_tumor", "leukemia"}),
+        ("leukemia", set(), {"solid_tumor", "lymphoma"}),
+        ("solid_tumor", {"melanoma", "renal_cell_carcinoma", "mesothelioma_pleural"}, {"myeloma"}),
+    ],
+)
+def test_related_diseases_take_in_broader_and_narrower_listings(
+    code: str, includes: set[str], excludes: set[str]
+) -> None:
+    related = related_diseases(code)
+    assert code in related
+    assert includes <= related
+    assert not excludes & related
+
+
+def test_every_disease_parent_is_a_known_code() -> None:
+    assert set(DISEASE_PARENTS) <= set(DISEASE_LABELS)
+    assert set(DISEASE_PARENTS.values()) <= set(DISEASE_LABELS)
+    assert related_diseases("not_a_code") == {"not_a_code"}

@@ -205,3 +205,22 @@ def test_a_page_costs_a_fixed_number_of_queries(
         result = trials_screen(answers=replace(answers, page_size=25))
     assert len(result.results) == 25
     assert all(s.trial.conditions.all() and s.verdict for s in result.results)
+
+
+def test_a_condition_search_finds_broader_and_narrower_listings(
+    trial_factory: TrialFactory,
+) -> None:
+    trial_factory("NCT20000001", conditions=("Mesothelioma",))  # site not given
+    trial_factory("NCT20000002", conditions=("Malignant Pleural Mesothelioma",))
+    trial_factory("NCT20000003", conditions=("Peritoneal Mesothelioma",))
+    trial_factory("NCT20000004", conditions=("Advanced Solid Tumors",))
+    trial_factory("NCT20000005", conditions=("Hodgkin Lymphoma",))
+    pleural = Answers(condition="pleural mesothelioma", ordering="nct_id")
+    assert ids(pleural) == ["NCT20000001", "NCT20000002", "NCT20000004"]
+    assert ids(replace(pleural, condition="mesothelioma")) == [
+        "NCT20000001",
+        "NCT20000002",
+        "NCT20000003",
+        "NCT20000004",
+    ]
+    assert ids(replace(pleural, condition="lymphoma")) == ["NCT20000005"]

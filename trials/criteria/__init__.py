@@ -1,6 +1,6 @@
 """Criteria extraction: registry text in, dataclasses out. Pure functions, no Django ORM."""
 
-from .conditions import DISEASE_LABELS, normalise_condition
+from .conditions import DISEASE_LABELS, DISEASE_PARENTS, normalise_condition, related_diseases
 from .cytokines import CytokineMatch, classify_intervention
 from .facets import extract_facets
 from .model import (
@@ -17,6 +17,7 @@ from .split import CriterionItem, Section, split_criteria
 
 __all__ = [
     "DISEASE_LABELS",
+    "DISEASE_PARENTS",
     "RULES_VERSION",
     "STAGES",
     "TREATMENT_CLASSES",
@@ -31,5 +32,6 @@ __all__ = [
     "classify_intervention",
     "extract_facets",
     "normalise_condition",
+    "related_diseases",
     "split_criteria",
 ]

@@ -28,3 +28,26 @@ def normalise_condition(name: str) -> str:
         if regex.search(text):
             return code
     return ""
+
+
+DISEASE_PARENTS: dict[str, str] = {
+    d["code"]: d["parent"] for d in load("diseases")["diseases"] if d.get("parent")
+}
+
+
+def related_diseases(code: str) -> frozenset[str]:
+    """The disease codes whose listings may admit a person with `code`, or that a search
+    for `code` means: the code itself, the broader diseases it is a kind of (a listing for
+    mesothelioma, site not given, or for solid tumours admits pleural mesothelioma), and
+    the kinds of it (a search for mesothelioma finds pleural and peritoneal listings).
+    Unknown codes give only themselves."""
+    related = {code}
+    parent = DISEASE_PARENTS.get(code)
+    while parent and parent not in related:
+        related.add(parent)
+        parent = DISEASE_PARENTS.get(parent)
+    frontier = {code}
+    while frontier:
+        frontier = {kind for kind, p in DISEASE_PARENTS.items() if p in frontier} - related
+        related |= frontier
+    return frozenset(related)
