@@ -21,6 +21,7 @@ from django.db.models import (
     TextField,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Cast
 
@@ -409,6 +410,11 @@ def trials_api_list() -> QuerySet[Trial]:
     )
 
 
+# Large Trial columns no result row shows (the results page, its CSV and the screen API
+# show titles, status, phases, dates, age and sex limits; the trial page loads the rest).
+_PAGE_DEFERRED = ("official_title", "brief_summary", "eligibility_criteria", "keywords")
+
+
 def _page_prefetches() -> list[Prefetch]:
     return [
         Prefetch("conditions", queryset=Condition.objects.only("trial_id", "name", "disease")),
@@ -418,7 +424,6 @@ def _page_prefetches() -> list[Prefetch]:
                 "trial_id", "name", "type", "cytokine_family", "other_names"
             ),
         ),
-        Prefetch("locations", queryset=Location.objects.defer("contacts")),
         Prefetch(
             "facets",
             queryset=Facet.objects.only(
@@ -456,8 +461,18 @@ def trials_screen(*, answers: Answers) -> ScreenResult:
         count = totals["total"] - hidden
         listed = base.exclude(conflict)
     else:
-        count = base.count()
-        listed = base
+        # Nothing hidden: the page and the count in one query (COUNT(*) OVER () is taken
+        # over every matching row, before LIMIT/OFFSET).
+        rows = list(
+            trials_order(base, ordering=answers.ordering)
+            .annotate(total=Window(Count("pk")))
+            .values_list("pk", "total")[offset : offset + answers.page_size]
+        )
+        page_ids = [pk for pk, _ in rows]
+        # No row: past the last page (count it) or nothing matches at all.
+        count = rows[0][1] if rows else (base.count() if offset else 0)
+        results = _screened(page_ids, answers, distances={})
+        return ScreenResult(results, count, answers.page, answers.page_size, hidden)
     page_ids = (
         list(
             trials_order(listed, ordering=answers.ordering).values_list("pk", flat=True)[
@@ -526,14 +541,18 @@ def _screened(
 ) -> list[ScreenedTrial]:
     if not page_ids:
         return []
-    trials = {
-        t.pk: t for t in Trial.objects.filter(pk__in=page_ids).prefetch_related(*_page_prefetches())
-    }
+    rows = (
+        Trial.objects.filter(pk__in=page_ids)
+        .defer(*_PAGE_DEFERRED)
+        .prefetch_related(*_page_prefetches())
+    )
+    trials = {t.pk: t for t in rows}
+    sites = _page_locations(page_ids)
     out: list[ScreenedTrial] = []
     for pk in page_ids:
         trial = trials[pk]
         verdict = trial_verdict(answers=answers, facets=list(trial.facets.all()), limits=trial)
-        locations = list(trial.locations.all())
+        locations = sites.get(pk, [])
         out.append(
             ScreenedTrial(
                 trial=trial,
@@ -546,21 +565,52 @@ def _screened(
     return out
 
 
-def _locations_first(locations: list[Location], answers: Answers) -> list[Location]:
+# Location columns read for a result row (contacts, the large one, only on the trial page).
+_LOCATION_FIELDS: tuple[str, ...] = tuple(
+    f.attname for f in Location._meta.concrete_fields if f.attname != "contacts"
+)
+_LAT, _LON, _COUNTRY, _ORDER = (
+    _LOCATION_FIELDS.index(name) for name in ("latitude", "longitude", "country", "order")
+)
+
+
+def _page_locations(page_ids: list[int]) -> dict[int, list[tuple[object, ...]]]:
+    """Every site of the page's trials as plain rows, in listed order (a trial may list
+    hundreds; a result shows three, so Location objects are built for those only)."""
+    by_trial: dict[int, list[tuple[object, ...]]] = {}
+    rows = (
+        Location.objects.filter(trial_id__in=page_ids)
+        .order_by("trial_id", "order", "pk")
+        .values_list(*_LOCATION_FIELDS)
+    )
+    trial_at = _LOCATION_FIELDS.index("trial_id")
+    for row in rows:
+        by_trial.setdefault(row[trial_at], []).append(row)  # type: ignore[call-overload]
+    return by_trial
+
+
+def _locations_first(locations: list[tuple[object, ...]], answers: Answers) -> list[Location]:
+    """The sites to show first (nearest, then in the chosen country, then listed order),
+    as Location objects (contacts deferred) each with `.distance_km`."""
     near, country = answers.near, answers.country.strip().lower()
-    for loc in locations:
-        loc.distance_km = (  # type: ignore[attr-defined]
-            distance_km(near.lat, near.lon, loc.latitude, loc.longitude)
-            if near and loc.latitude is not None and loc.longitude is not None
+    scored: list[tuple[tuple[float, int, int], float | None, tuple[object, ...]]] = []
+    for row in locations:
+        lat, lon = row[_LAT], row[_LON]
+        d = (
+            distance_km(near.lat, near.lon, lat, lon)  # type: ignore[arg-type]
+            if near and lat is not None and lon is not None
             else None
         )
-
-    def key(loc: Location) -> tuple[float, int, int]:
-        d = loc.distance_km  # type: ignore[attr-defined]
-        in_country = 0 if country and loc.country.lower() == country else 1
-        return (d if d is not None else math.inf, in_country, loc.order)
-
-    return sorted(locations, key=key)[:NEAREST_LOCATIONS_SHOWN]
+        in_country = 0 if country and str(row[_COUNTRY]).lower() == country else 1
+        key = (d if d is not None else math.inf, in_country, row[_ORDER])
+        scored.append((key, d, row))  # type: ignore[arg-type]
+    scored.sort(key=lambda item: item[0])  # stable: ties keep listed order
+    shown: list[Location] = []
+    for _, d, row in scored[:NEAREST_LOCATIONS_SHOWN]:
+        loc = Location.from_db(Location.objects.db, list(_LOCATION_FIELDS), list(row))
+        loc.distance_km = d  # type: ignore[attr-defined]
+        shown.append(loc)
+    return shown
 
 
 def trial_pks(*, nct_ids: list[str] | None = None) -> list[int]:
