@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from .prefilter import Gated
 from .vocab import compile_words, load
 
 
 @cache
-def _tables() -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+def _tables() -> tuple[Gated, tuple[tuple[str, Gated], ...], Gated]:
     data = load("diseases")
-    ignore = re.compile(data["ignore"], re.IGNORECASE)
-    return ignore, tuple((d["code"], compile_words(d["pattern"])) for d in data["diseases"])
+    ignore = Gated(re.compile(data["ignore"], re.IGNORECASE))
+    table = tuple((d["code"], compile_words(d["pattern"])) for d in data["diseases"])
+    # Matches exactly where one of the table's patterns does: about half the names are
+    # no known disease, and one search says so instead of one per disease.
+    anything = compile_words("|".join(f"(?:{d['pattern']})" for d in data["diseases"]))
+    return ignore, table, anything
 
 
 DISEASE_LABELS: dict[str, str] = {d["code"]: d["label"] for d in load("diseases")["diseases"]}
@@ -21,11 +26,11 @@ DISEASE_LABELS: dict[str, str] = {d["code"]: d["label"] for d in load("diseases"
 def normalise_condition(name: str) -> str:
     """Disease code for a condition name, or "" when it names no known disease."""
     text = name.strip()
-    ignore, table = _tables()
-    if not text or ignore.search(text):
+    ignore, table, anything = _tables()
+    if not text or ignore.test(text) or not anything.test(text):
         return ""
     for code, regex in table:
-        if regex.search(text):
+        if regex.test(text):
             return code
     return ""
 
@@ -51,3 +56,7 @@ def related_diseases(code: str) -> frozenset[str]:
         frontier = {kind for kind, p in DISEASE_PARENTS.items() if p in frontier} - related
         related |= frontier
     return frozenset(related)
+
+
+# Compile at import rather than while reading the first listing.
+_tables()

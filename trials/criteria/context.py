@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from .prefilter import Gated
 from .split import CriterionItem
-from .text import sentences
+from .text import fold, sentences
 from .vocab import load
 
 
@@ -21,12 +22,17 @@ class ItemContext:
     alternative: bool
 
 
+# The four possible contexts, made once (they are immutable).
+_CONTEXTS = {
+    (c, a): ItemContext(cohort=c, alternative=a) for c in (False, True) for a in (False, True)
+}
+
 # Every population sentence has one of these verbs; most criteria have none.
-_MODAL = re.compile(r"must|should|need|required", re.IGNORECASE)
+_MODAL = Gated(re.compile(r"must|should|need|required", re.IGNORECASE))
 
 
 @cache
-def _rx() -> dict[str, re.Pattern[str]]:
+def _rx() -> dict[str, Gated]:
     keys = (
         "cohort_heading",
         "cohort_heading_all",
@@ -35,37 +41,55 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "population_sentence",
     )
     data = load("prior")
-    return {k: re.compile(data[k], re.IGNORECASE) for k in keys}
+    # Gated: each runs on every criterion, and most criteria have none of their words.
+    return {k: Gated(re.compile(data[k], re.IGNORECASE)) for k in keys}
 
 
-def item_contexts(items: Sequence[CriterionItem]) -> list[ItemContext]:
-    """One :class:`ItemContext` per item."""
+def item_contexts(
+    items: Sequence[CriterionItem], folded: Sequence[str] | None = None
+) -> list[ItemContext]:
+    """One :class:`ItemContext` per item; ``folded``: their texts through :func:`fold`."""
     rx = _rx()
     headings: dict[str, bool] = {}
-    prefix = [bool(rx["cohort_prefix"].search(i.text)) for i in items]
-    opens_options = [bool(rx["alternatives_parent"].search(i.text)) for i in items]
-    population = [i.depth > 0 and bool(rx["population_sentence"].search(i.text)) for i in items]
+    if folded is None:
+        folded = [fold(i.text) for i in items]
+    # The pre-checks' lower case (needle_text) of an ASCII text is its fold(), at hand.
+    lows = [f if i.text.isascii() else None for i, f in zip(items, folded, strict=True)]
+    pairs = list(zip(items, lows, strict=True))
+    prefix = [rx["cohort_prefix"].test(i.text, low) for i, low in pairs]
+    opens_options = [rx["alternatives_parent"].test(i.text, low) for i, low in pairs]
+    population = [i.depth > 0 and rx["population_sentence"].test(i.text, low) for i, low in pairs]
     out: list[ItemContext] = []
     parents: list[int] = []
     for idx, item in enumerate(items):
-        parents = [p for p in parents if items[p].depth < item.depth]
+        # (Most criteria are top-level: no parents, nothing to look through.)
+        parents = [p for p in parents if items[p].depth < item.depth] if item.depth else []
         if item.heading not in headings:
-            headings[item.heading] = bool(
-                rx["cohort_heading"].search(item.heading)
-                and not rx["cohort_heading_all"].search(item.heading)
-            )
-        cohort = headings[item.heading] or prefix[idx] or any(prefix[p] for p in parents)
-        alternative = any(opens_options[p] for p in parents)
+            named, everyone = rx["cohort_heading"], rx["cohort_heading_all"]
+            headings[item.heading] = named.test(item.heading) and not everyone.test(item.heading)
+        cohort = (
+            headings[item.heading]
+            or prefix[idx]
+            or (bool(parents) and any(prefix[p] for p in parents))
+        )
+        alternative = bool(parents) and any(opens_options[p] for p in parents)
         # Two or more "patients with X must ..." sentences, in one criterion or among
         # siblings, describe different populations.
         own = (
-            sum(1 for s in sentences(item.text) if rx["population_sentence"].search(s))
-            if _MODAL.search(item.text)
+            sum(1 for s in sentences(item.text) if rx["population_sentence"].test(s))
+            if _MODAL.test(item.text, lows[idx])
             else 0
         )
-        window = range(max(0, idx - 6), min(len(items), idx + 7))
-        siblings = sum(1 for j in window if population[j] and items[j].depth == item.depth)
-        cohort |= own >= 2 or (own >= 1 and siblings >= 2)
-        out.append(ItemContext(cohort=cohort, alternative=alternative))
+        if own >= 2:
+            cohort = True
+        elif own == 1:  # siblings only matter then
+            window = range(max(0, idx - 6), min(len(items), idx + 7))
+            siblings = sum(1 for j in window if population[j] and items[j].depth == item.depth)
+            cohort |= siblings >= 2
+        out.append(_CONTEXTS[cohort, alternative])
         parents.append(idx)
     return out
+
+
+# Compile at import rather than while reading the first listing.
+_rx()

@@ -72,3 +72,7 @@ def classify_intervention(
             if found:
                 return found
     return None
+
+
+# Compile at import rather than while classifying the first intervention.
+_tables()

@@ -10,6 +10,7 @@ from .model import ExtractedFacets
 from .prior import read_prior
 from .split import CriterionItem, split_criteria
 from .stage import read_stage
+from .text import fold
 
 
 def extract_facets(
@@ -24,9 +25,11 @@ def extract_facets(
     """
     if items is None:
         items = split_criteria(criteria_text)
-    contexts = item_contexts(items)
-    stages, resectability = read_stage(items, contexts, conditions)
-    prior_treatment, washout = read_prior(items, contexts)
+    # Lower-cased once here for the pre-checks and rules of all three readers.
+    folded = [fold(item.text) for item in items]
+    contexts = item_contexts(items, folded)
+    stages, resectability = read_stage(items, contexts, conditions, folded)
+    prior_treatment, washout = read_prior(items, contexts, folded)
     diseases = tuple(dict.fromkeys(c for c in map(normalise_condition, conditions) if c))
     return ExtractedFacets(
         stages=stages,

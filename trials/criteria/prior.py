@@ -16,6 +16,7 @@ from functools import cache
 
 from .context import ItemContext
 from .model import TREATMENT_CLASSES, Evidence, FacetValue, ancestors
+from .prefilter import Gated
 from .split import CriterionItem
 from .text import blank_all, fold, sentences
 from .vocab import load, treatment_regex, treatment_terms
@@ -74,6 +75,10 @@ _NEUTRAL = frozenset(
 )
 # "radiation to the pelvis", "surgery in the head and neck", "surgery for obesity".
 _ORGAN_BOUND = re.compile(r"^\s*(?:therapy\s+)?(?:to|of|on|at|in|for|involving)\b", re.IGNORECASE)
+_LAST_WORD = re.compile(r"[\w/+-]+$")
+_WORDS = re.compile(r"[\w-]+")
+_NAIVE_WORDS = re.compile(r"[\w/]+")
+_FEWER = re.compile(r"fewer|less|<(?!=)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +96,11 @@ class _Mention:
 
 
 @cache
-def _rx() -> dict[str, re.Pattern[str]]:
+def _rx() -> dict[str, Gated]:
+    # Gated (see prefilter.py): most sentences contain none of a pattern's words, and a
+    # literal pre-check says so much faster than re.
     return {
-        k: re.compile(v, re.IGNORECASE)
+        k: Gated(re.compile(v, re.IGNORECASE))
         for k, v in load("prior").items()
         if isinstance(v, str) and not k.startswith("_")
     }
@@ -119,7 +126,7 @@ def _unmodified(before: str) -> bool:
     if before.endswith(")"):
         return False  # "thoracic or abdominal (upper GI) surgery"
     if before and before[-1].isalnum():
-        return re.findall(r"[\w/+-]+$", before)[0].lower() in _NEUTRAL
+        return _LAST_WORD.findall(before)[0].lower() in _NEUTRAL
     return True
 
 
@@ -160,10 +167,18 @@ class _Found:
         )
 
 
+_NEEDLES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in load("prior")["needles"].items()}
+
+
 def _has(text: str, key: str) -> bool:
     """Cheap literal pre-check: can pattern ``key`` match at all? (see prior.json)"""
-    folded = fold(text)
-    return any(n in folded for n in load("prior")["needles"][key])
+    # On fold(), not needle_text(): a dotless i or long s in the text keeps a needle out
+    # of fold(), and so a rule from running; results depend on that.
+    low = fold(text)
+    for n in _NEEDLES[key]:  # noqa: SIM110 (a plain loop: any() is slower)
+        if n in low:
+            return True
+    return False
 
 
 def _number(token: str) -> int:
@@ -175,7 +190,7 @@ def _generic_lines(word: str | None, tail: str | None) -> bool:
     generic = _rx()["lines_generic_words"]
     if word and not generic.match(word):
         return False
-    return not tail or all(generic.match(w) for w in re.findall(r"[\w-]+", tail)[1:])
+    return not tail or all(generic.match(w) for w in _WORDS.findall(tail)[1:])
 
 
 def _read_lines(text: str, section: str, found: _Found) -> None:
@@ -192,7 +207,7 @@ def _read_lines(text: str, section: str, found: _Found) -> None:
             text = blank_all(text, rx[key])
     for m in rx["lines_max"].finditer(text):
         n = _number(m.group("n"))
-        if re.match(r"fewer|less|<(?!=)", m.group(0).strip(), re.IGNORECASE):
+        if _FEWER.match(m.group(0).strip()):
             n -= 1
         # A cap on one kind of line ("2 lines of endocrine therapy") caps nothing else.
         if section != "exclusion" and _generic_lines(m.group("w"), m.group("tail")):
@@ -217,7 +232,7 @@ def _negated_classes(mentions: list[_Mention], scoped: bool, found: _Found, exc:
     if scoped or exc:
         # "no prior systemic therapy for metastatic disease (adjuvant allowed)": a line
         # limit, never a class exclusion.
-        if systemic and (not exc or rx["exception_adjuvant"].search(exc)):
+        if systemic and (not exc or rx["exception_adjuvant"].test(exc)):
             found.max_lines = 0
             found.rules.add("prior.no_prior_systemic_for_setting")
         elif exc and mentions:
@@ -239,10 +254,10 @@ def _read_naive(main: str, found: _Found) -> None:
         return
     before = main[max(0, naive.start() - 40) : naive.start()]
     near = [m for m in _mentions(before) if m.generic and m.end >= len(before.rstrip(" -")) - 1]
-    words = re.findall(r"[\w/]+", before)[-2:]
+    words = _NAIVE_WORDS.findall(before)[-2:]
     last = words[-1] if words else ""
     # "alpelisib treatment naive" is about one drug.
-    drug_before = len(words) == 2 and bool(rx["drug_word"].search(words[0].lower()))
+    drug_before = len(words) == 2 and rx["drug_word"].test(words[0].lower())
     if near:
         found.excluded.update(c for m in near for c in m.classes)
         found.rules.add("prior.excluded_naive")
@@ -256,7 +271,7 @@ def _read_naive(main: str, found: _Found) -> None:
 def _read_required(main: str, mentions: list[_Mention], found: _Found) -> None:
     """Classes named after "refractory to", "progressed on", "must have received"..."""
     rx = _rx()
-    if rx["conditional"].search(main) or rx["alternative_or"].search(main):
+    if rx["conditional"].test(main) or rx["alternative_or"].test(main):
         # "if they received X", "refractory to X or who lack ...": nobody must have had X.
         return
     for trig in rx["required_trigger"].finditer(main):
@@ -285,29 +300,34 @@ def _read_sentence(sentence: str, section: str, found: _Found, washout: list[str
     if exc_match:
         main, exc = text[: exc_match.start()], text[exc_match.end() :]
     mentions = _mentions(main)
-    timed = _has(main, "washout") and bool(rx["washout"].search(main))
-    not_allowed = bool(rx["not_allowed"].search(main))
-    if timed and (section == "exclusion" or not_allowed or not rx["required_trigger"].search(main)):
+    if not mentions and not rx["hint"].test(main):
+        # Nothing below can act: with no class named, a time limit notes nothing, and
+        # every line-count and "naive" pattern contains a hint word (lines?, regimens?,
+        # naive, untreated).
+        return
+    timed = _has(main, "washout") and rx["washout"].test(main)
+    not_allowed = rx["not_allowed"].test(main)
+    if timed and (section == "exclusion" or not_allowed or not rx["required_trigger"].test(main)):
         # A time limit is a note, never an exclusion.
         washout.extend(c for m in mentions for c in m.classes if m.combine == "all")
         return
     _read_lines(main, section, found)
     if section != "exclusion":
         _read_naive(main, found)
-    if not mentions or rx["not_progressed"].search(main):
+    if not mentions or rx["not_progressed"].test(main):
         # "must not have progressed on X" neither requires nor excludes X.
         return
-    if rx["allowed"].search(main) and not not_allowed:
+    if rx["allowed"].test(main) and not not_allowed:
         return  # "prior X is allowed"
-    scoped = bool(rx["scope"].search(main))
-    side_issue = rx["concurrent"].search(main) or rx["reaction"].search(main)
+    scoped = rx["scope"].test(main)
+    side_issue = rx["concurrent"].test(main) or rx["reaction"].test(main)
     if section == "exclusion":
         # Reactions to, progression on, or current use of X exclude nobody for having had X.
-        response = rx["response"].search(blank_all(main, rx["scope"]))
-        if not (side_issue or response) and rx["exclusion_trigger"].search(main):
+        response = rx["response"].test(blank_all(main, rx["scope"]))
+        if not (side_issue or response) and rx["exclusion_trigger"].test(main):
             _negated_classes(mentions, scoped, found, exc)
         return
-    if rx["negated_trigger"].search(main) or (not_allowed and rx["exclusion_trigger"].search(main)):
+    if rx["negated_trigger"].test(main) or (not_allowed and rx["exclusion_trigger"].test(main)):
         if not side_issue:
             _negated_classes(mentions, scoped, found, exc)
         return
@@ -315,16 +335,22 @@ def _read_sentence(sentence: str, section: str, found: _Found, washout: list[str
 
 
 def read_prior(
-    items: Sequence[CriterionItem], contexts: Sequence[ItemContext]
+    items: Sequence[CriterionItem],
+    contexts: Sequence[ItemContext],
+    folded_texts: Sequence[str] | None = None,
 ) -> tuple[FacetValue, FacetValue]:
-    """The ``prior_treatment`` and ``washout`` facets."""
+    """The ``prior_treatment`` and ``washout`` facets; ``folded_texts``: the items' texts
+    through :func:`fold`."""
     r = _Reading()
     hint = _rx()["hint"]
     terms = treatment_regex()
-    for item, ctx in zip(items, contexts, strict=True):
+    if folded_texts is None:
+        folded_texts = [fold(i.text) for i in items]
+    for item, ctx, folded in zip(items, contexts, folded_texts, strict=True):
         # Most criteria (laboratory values, contraception) name no treatment at all.
-        folded = fold(item.text)
-        if not (terms.search(folded) or hint.search(folded)):
+        # (The pre-checks' lower case, needle_text, of ASCII text is its fold().)
+        low = folded if item.text.isascii() else None
+        if not (terms.test(folded) or hint.test(folded, low)):
             continue
         ev = Evidence(item.text, item.section)
         found = _Found()
@@ -400,3 +426,9 @@ def _washout_facet(r: _Reading) -> FacetValue:
         rule="washout.time_limited" if r.washout else "",
         review=False,
     )
+
+
+# Compile at import rather than while reading the first listing (the treatment terms are
+# otherwise first needed part-way through one).
+_rx()
+treatment_terms()

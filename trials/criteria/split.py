@@ -7,11 +7,14 @@ yields (is this a heading? which section does it open?), never the raw Markdown.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from typing import Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from .prefilter import Gated, needle_text
 
 Section = Literal["inclusion", "exclusion", "other"]
 
@@ -27,32 +30,54 @@ class CriterionItem:
     text: str
 
 
-# Built once: parsing is the hot path of the whole extractor. Rules that cannot occur in
-# registry criteria (links, HTML, fences) are off for speed; so is the indented-code
-# rule, so that text indented by four spaces stays a criterion instead of a code block.
-_MD = MarkdownIt("commonmark").disable(
-    [
-        "code",
-        "fence",
-        "blockquote",
-        "html_block",
-        "reference",
-        "link",
-        "image",
-        "autolink",
-        "html_inline",
-        "backticks",
-    ]
-)
+# Built once. Rules that cannot occur in registry criteria (links, HTML, fences) are off
+# for speed; so is the indented-code rule, so that text indented by four spaces stays a
+# criterion instead of a code block.
+_OFF = [
+    "code",
+    "fence",
+    "blockquote",
+    "html_block",
+    "reference",
+    "link",
+    "image",
+    "autolink",
+    "html_inline",
+    "backticks",
+]
+# The full parser; only its inline rules are used (``parseInline``), for the few inline
+# tokens that hold emphasis or entities.
+_MD = MarkdownIt("commonmark").disable(_OFF)
+# Block structure only: most inline tokens are plain text lines, read directly by
+# _inline_lines, so running the inline parser over all of them is wasted work.
+_MD_BLOCK = MarkdownIt("commonmark").disable([*_OFF, "inline", "text_join"])
 
-_WS = re.compile(r"\s+")
+
+# Inline syntax the enabled inline rules act on besides line breaks and backslash escapes:
+# emphasis ("*", "_") and entities ("&"). Content without them is its own text, line for
+# line, once the escapes are undone as markdown-it's escape rule does (registry text
+# escapes "<", ">", "[" and "]" a lot).
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _unescape(m: re.Match[str]) -> str:
+    """A backslash escape: a line break before a newline, the character itself if it is
+    ASCII punctuation, else the backslash and the character unchanged."""
+    ch = m.group(1)
+    if ch == "\n":
+        return "\n"
+    return ch if ch in string.punctuation else m.group(0)
+
 
 # "Key Inclusion Criteria:", "1) Exclusion Criteria", "Inclusion criteria specific to
 # Cohort A1:", "INCLUSION CRITERIA (Parts 1 and 2):", "Inclusion Criteria:1. Men ..."
-_SECTION_HEAD = re.compile(
-    r"^[\W\d]*?(?:\d+\)\s*)?(?P<pre>(?:[A-Za-z0-9/-]+\s+){0,4}?)"
-    r"(?P<kind>inclusion|exclusion|eligibility)\s+criteri[a-z]*(?P<rest>.*)$",
-    re.IGNORECASE | re.DOTALL,
+# Gated: most lines name no section, which a literal pre-check ("inclusio"...) shows fast.
+_SECTION_HEAD = Gated(
+    re.compile(
+        r"^[\W\d]*?(?:\d+\)\s*)?(?P<pre>(?:[A-Za-z0-9/-]+\s+){0,4}?)"
+        r"(?P<kind>inclusion|exclusion|eligibility)\s+criteri[a-z]*(?P<rest>.*)$",
+        re.IGNORECASE | re.DOTALL,
+    )
 )
 # Words that show a line merely *mentions* criteria ("Other protocol-defined inclusion
 # criteria may apply", "as per the above inclusion criteria").
@@ -90,7 +115,9 @@ _COHORT_LINE = re.compile(
 
 
 def _fold(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    # Collapse whitespace runs to one space and trim; str.split() is several times faster
+    # than re.sub(r"\s+", " ", ...) and splits on exactly the characters \s matches.
+    return " ".join(text.split())
 
 
 def _inline_text(token: Token) -> list[str]:
@@ -106,6 +133,25 @@ def _inline_text(token: Token) -> list[str]:
         elif child.type in ("text", "code_inline"):
             lines[-1] += child.content
     return [_fold(line) for line in lines if line.strip()]
+
+
+def _inline_lines(content: str) -> tuple[list[str], bool]:
+    """The lines of an inline token's content (see :func:`_inline_text`) and whether it is
+    bold only (:func:`_is_bold_only`).
+
+    Without emphasis or entities the inline parser yields the content's own lines, its
+    backslash escapes undone and blanks around line breaks trimmed (which _fold does
+    anyway), and no emphasis: only other content goes through it.
+    """
+    if not ("*" in content or "_" in content or "&" in content):
+        if "\\" in content:
+            content = _ESCAPE.sub(_unescape, content)
+        if "\n" not in content:  # most criteria are one line
+            return ([_fold(content)] if content.strip() else []), False
+        return [_fold(line) for line in content.split("\n") if line.strip()], False
+    # The same children the full parser's core "inline" rule would have produced.
+    token = _MD.parseInline(content)[0]
+    return _inline_text(token), _is_bold_only(token)
 
 
 def _is_bold_only(token: Token) -> bool:
@@ -132,7 +178,9 @@ class _Head:
 
 def _section_head(line: str) -> _Head | None:
     """Recognise a section heading (and any criterion glued to it)."""
-    m = _SECTION_HEAD.match(line[:160])
+    # The pre-check may read the whole line: what it needs is in line[:160] if at all.
+    low = line.lower() if line.isascii() else needle_text(line)
+    m = _SECTION_HEAD.regex.match(line[:160]) if _SECTION_HEAD.may_match(line, low) else None
     if m:
         m = _SECTION_HEAD.match(line)
     if m:
@@ -161,31 +209,51 @@ def _sub_head(line: str, *, in_list: bool, bold: bool) -> str | None:
     words = line.rstrip(":").split()
     if not words or len(words) > 10:
         return None
-    letters = [c for c in line if c.isalpha()]
-    upper = bool(letters) and all(c.isupper() for c in letters) and len(letters) >= 4
+
+    def upper() -> bool:
+        # Only worked out where it decides the answer: most lines are long or end in ":".
+        letters = [c for c in line if c.isalpha()]
+        return bool(letters) and all(c.isupper() for c in letters) and len(letters) >= 4
+
     if _COHORT_LINE.match(line):
         return line.rstrip(": ")
     if in_list:
-        return line.rstrip(": ") if upper and line.endswith(":") and len(words) <= 8 else None
-    if line.endswith(":") or (upper and len(words) <= 6) or bold:
+        return line.rstrip(": ") if line.endswith(":") and len(words) <= 8 and upper() else None
+    if line.endswith(":") or bold or (len(words) <= 6 and upper()):
         return line.rstrip(": ")
     return None
 
 
+def _numbered_run(part: str) -> bool:
+    """Cheap necessary condition for _NUMBER_RUN: "1." or "1)", "2." or "2)", "3." or "3)"."""
+    return (
+        ("3." in part or "3)" in part)
+        and ("2." in part or "2)" in part)
+        and ("1." in part or "1)" in part)
+    )
+
+
 def _explode(line: str) -> list[str]:
     """Split a run-on paragraph at glued section headings and inline numbering."""
-    parts: list[str] = []
-    last = 0
-    for m in _INLINE_SECTION.finditer(line):
-        if m.start(1) > last:
-            parts.append(line[last : m.start(1)])
-        last = m.start(1)
-    parts.append(line[last:])
+    # Both heading patterns need a ":"; most lines have none.
+    colon = ":" in line
+    if colon:
+        parts: list[str] = []
+        last = 0
+        for m in _INLINE_SECTION.finditer(line):
+            if m.start(1) > last:
+                parts.append(line[last : m.start(1)])
+            last = m.start(1)
+        parts.append(line[last:])
+    else:
+        parts = [line]
     out: list[str] = []
     for part in parts:
-        part = _GLUED_NUMBER.sub(r"\1 ", part.strip(" -\u2013"))
+        part = part.strip(" -\u2013")
+        if colon:
+            part = _GLUED_NUMBER.sub(r"\1 ", part)
         # A run-on paragraph numbered "1. ... 2. ... 3. ..." is split at the numbers.
-        if _NUMBER_RUN.search(part):
+        if _numbered_run(part) and _NUMBER_RUN.search(part):
             out.extend(
                 _NUMBER_PREFIX.sub("", p).strip() for p in _INLINE_NUMBER.split(part) if p.strip()
             )
@@ -194,9 +262,19 @@ def _explode(line: str) -> list[str]:
     return out
 
 
+def _block_tokens(text: str) -> list[tuple[str, str]]:
+    """``(type, content)`` of markdown-it's block tokens (without paragraph_open/_close,
+    which say nothing here)."""
+    return [
+        (tok.type, tok.content)
+        for tok in _MD_BLOCK.parse(text)
+        if tok.type not in ("paragraph_open", "paragraph_close")
+    ]
+
+
 def split_criteria(text: str) -> list[CriterionItem]:
     """Split eligibility text into ordered :class:`CriterionItem` s."""
-    tokens = _MD.parse(text or "")
+    tokens = _block_tokens(text or "")
     items: list[CriterionItem] = []
     section: Section = "other"
     section_heading = ""
@@ -206,35 +284,28 @@ def split_criteria(text: str) -> list[CriterionItem]:
     item_started: list[bool] = []
 
     def emit(line: str, depth: int) -> None:
+        # (section, order, depth, heading, text)
         items.append(
-            CriterionItem(
-                section=section,
-                order=len(items),
-                depth=depth,
-                heading=sub_heading or section_heading,
-                text=line,
-            )
+            CriterionItem(section, len(items), depth, sub_heading or section_heading, line)
         )
 
-    for idx, tok in enumerate(tokens):
-        if tok.type in ("bullet_list_open", "ordered_list_open"):
+    for idx, (ttype, content) in enumerate(tokens):
+        if ttype in ("bullet_list_open", "ordered_list_open"):
             list_depth += 1
-        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+        elif ttype in ("bullet_list_close", "ordered_list_close"):
             list_depth -= 1
-        elif tok.type == "list_item_open":
+        elif ttype == "list_item_open":
             item_started.append(False)
-        elif tok.type == "list_item_close":
+        elif ttype == "list_item_close":
             item_started.pop()
-        elif tok.type == "inline":
-            parent = tokens[idx - 1] if idx else None
-            is_heading_tok = parent is not None and parent.type == "heading_open"
+        elif ttype == "inline":
+            is_heading_tok = idx > 0 and tokens[idx - 1][0] == "heading_open"
             in_list = list_depth > 0
             depth = max(list_depth - 1, 0)
-            lines = _inline_text(tok)
+            lines, bold = _inline_lines(content)
             if in_list and len(lines) > 1:
                 # A wrapped bullet is one criterion.
                 lines = [" ".join(lines)]
-            bold = _is_bold_only(tok)
             for raw in lines:
                 for line in _explode(raw):
                     head = _section_head(line)

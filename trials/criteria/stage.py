@@ -16,6 +16,7 @@ from functools import cache
 
 from .context import ItemContext
 from .model import STAGES, Evidence, FacetValue
+from .prefilter import Gated
 from .split import CriterionItem
 from .text import blank_all, fold, sentences
 from .vocab import load
@@ -23,36 +24,43 @@ from .vocab import load
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _SUBSTAGE = re.compile(r"\b(IV|I{1,3})[A-D]\d?(?:\s*/\s*[A-D]\d?)*")
 _SEQ_TOKEN = re.compile(r"\b(?:IV|I{1,3})\b|-|\u2013|\u2014|\bto\b|\bthrough\b")
+_RANGED = re.compile(r"-|\u2013|\bto\b|\bthrough\b")
+# Necessary for hint_abbrev (r"\b(?:m[A-Z]{2,}|[AE]BC\b|M1\b|T[0-4])|MBC") to match: each
+# alternative contains one of these. Unlike hint_abbrev every alternative opens with a
+# literal, so re skips straight to those letters instead of trying every position.
+_ABBREV_GATE = re.compile(r"m[A-Z]|ABC|EBC|M1|T[0-4]|MBC")
 
 
+# Every pattern is Gated (see prefilter.py): most sentences contain none of its words,
+# and a literal pre-check says so much faster than re.
 @dataclass(frozen=True, slots=True)
 class _Rx:
-    words: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...]
-    advanced_not_stage: re.Pattern[str]
-    organ: re.Pattern[str]
-    other_malignancy: re.Pattern[str]
-    treatment_context: re.Pattern[str]
-    skip_sentence: re.Pattern[str]
-    negation: re.Pattern[str]
-    with_or_without: re.Pattern[str]
-    recurrent: re.Pattern[str]
-    exclusion_qualifier: re.Pattern[str]
-    stage_token: re.Pattern[str]
-    stage_mention: re.Pattern[str]
-    unresectable: re.Pattern[str]
-    resectable: re.Pattern[str]
-    resectable_bound: re.Pattern[str]
-    or_metastatic: re.Pattern[str]
-    disease_noun: re.Pattern[str]
-    negated_unresectable: re.Pattern[str]
-    negated_sentence: re.Pattern[str]
-    permissive: re.Pattern[str]
-    qualified_locally_advanced: re.Pattern[str]
-    conditional_paren: re.Pattern[str]
-    paren: re.Pattern[str]
-    condition_nodes: re.Pattern[str]
-    hint: re.Pattern[str]
-    hint_abbrev: re.Pattern[str]
+    words: tuple[tuple[str, frozenset[str], Gated], ...]
+    advanced_not_stage: Gated
+    organ: Gated
+    other_malignancy: Gated
+    treatment_context: Gated
+    skip_sentence: Gated
+    negation: Gated
+    with_or_without: Gated
+    recurrent: Gated
+    exclusion_qualifier: Gated
+    stage_token: Gated
+    stage_mention: Gated
+    unresectable: Gated
+    resectable: Gated
+    resectable_bound: Gated
+    or_metastatic: Gated
+    disease_noun: Gated
+    negated_unresectable: Gated
+    negated_sentence: Gated
+    permissive: Gated
+    qualified_locally_advanced: Gated
+    conditional_paren: Gated
+    paren: Gated
+    condition_nodes: Gated
+    hint: Gated
+    hint_abbrev: Gated
 
 
 @cache
@@ -60,11 +68,15 @@ def _rx() -> _Rx:
     d = load("stages")
     i = re.IGNORECASE
 
-    def c(key: str, flags: int = i) -> re.Pattern[str]:
-        return re.compile(d[key], flags)
+    def c(key: str, flags: int = i) -> Gated:
+        return Gated(re.compile(d[key], flags))
 
     words = tuple(
-        (w["rule"], frozenset(w["stages"]), re.compile(rf"(?<![\w-])(?:{w['pattern']})(?![\w])"))
+        (
+            w["rule"],
+            frozenset(w["stages"]),
+            Gated(re.compile(rf"(?<![\w-])(?:{w['pattern']})(?![\w])")),
+        )
         for w in d["stage_words"]
     )
     return _Rx(
@@ -74,7 +86,7 @@ def _rx() -> _Rx:
         other_malignancy=c("other_malignancy"),
         treatment_context=c("treatment_context"),
         skip_sentence=c("skip_sentence"),
-        negation=re.compile(rf"(?:{d['negation']})(?:metasta\w*)?", i),
+        negation=Gated(re.compile(rf"(?:{d['negation']})(?:metasta\w*)?", i)),
         with_or_without=c("with_or_without"),
         recurrent=c("recurrent"),
         exclusion_qualifier=c("exclusion_qualifier"),
@@ -85,17 +97,19 @@ def _rx() -> _Rx:
         resectable_bound=c("resectable_bound"),
         or_metastatic=c("or_metastatic"),
         disease_noun=c("disease_noun"),
-        negated_unresectable=re.compile(
-            rf"\b(?:no|not|without|absence of)\b[^.;]{{0,60}}?(?:{d['unresectable']})", i
+        negated_unresectable=Gated(
+            re.compile(
+                rf"\b(?:no|not|without|absence of)\b[^.;]{{0,60}}?(?:{d['unresectable']})", i
+            )
         ),
         negated_sentence=c("negated_sentence"),
         permissive=c("permissive"),
         qualified_locally_advanced=c("qualified_locally_advanced"),
         conditional_paren=c("conditional_paren"),
-        paren=re.compile(r"\([^()]*\)"),
-        condition_nodes=re.compile(r"(?:lymph node|nodal)\s+metasta\w*", i),
-        hint=re.compile(d["hint"]),
-        hint_abbrev=re.compile(d["hint_abbrev"]),
+        paren=Gated(re.compile(r"\([^()]*\)")),
+        condition_nodes=Gated(re.compile(r"(?:lymph node|nodal)\s+metasta\w*", i)),
+        hint=c("hint", 0),
+        hint_abbrev=c("hint_abbrev", 0),
     )
 
 
@@ -160,7 +174,7 @@ def _positive(sentence: str) -> _Sentence:
         if got:
             found_token = True
             out.strong |= got
-            ranged = re.search(r"-|\u2013|\bto\b|\bthrough\b", m.group("seq"))
+            ranged = _RANGED.search(m.group("seq"))
             out.rules.add("stage.range" if ranged else "stage.explicit")
     text = blank_all(text, rx.stage_token)
     negate_all = bool(rx.negated_sentence.match(text))
@@ -168,7 +182,7 @@ def _positive(sentence: str) -> _Sentence:
         # "no ... locally advanced inoperable disease" rules out the inoperable kind,
         # not stage III.
         text = blank_all(text, rx.qualified_locally_advanced)
-    if rx.negation.search(text):
+    if rx.negation.test(text):
         out.negated.add("IV")
         out.rules.add("stage.negated")
         text = blank_all(text, rx.negation)
@@ -180,7 +194,7 @@ def _positive(sentence: str) -> _Sentence:
             out.rules.add(rule)
         text = blank_all(text, regex)
     # TNM or unnumbered stage wording counts as unread only when no numeral was read.
-    out.unreadable = bool(rx.stage_mention.search(text)) and not found_token
+    out.unreadable = rx.stage_mention.test(text) and not found_token
     if negate_all:
         # "No distant metastases, or locally advanced inoperable disease": the
         # negation governs the whole list.
@@ -195,22 +209,25 @@ def _positive(sentence: str) -> _Sentence:
     admitted = out.strong.union(*out.weak.values())
     # "metastatic or recurrent": the recurrent alternative may be any stage, so the
     # sentence sets no limit unless it already admits both advanced stages.
-    if admitted and rx.recurrent.search(sentence) and not {"III", "IV"} <= admitted:
+    if admitted and rx.recurrent.test(sentence) and not {"III", "IV"} <= admitted:
         return _Sentence(rules={"stage.recurrent_alternative"}, unreadable=True)
     return out
 
 
+_NEEDLES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in load("stages")["needles"].items()}
+
+
 def _has(folded: str, key: str) -> bool:
     """Cheap literal pre-check: can pattern ``key`` match at all? (see stages.json)"""
-    return any(n in folded for n in load("stages")["needles"][key])
+    return any(n in folded for n in _NEEDLES[key])
 
 
 def _clean(sentence: str) -> str | None:
     """The sentence with non-stage wording blanked, or None when it says nothing on stage."""
     rx = _rx()
     low = fold(sentence)
-    if (_has(low, "other_malignancy") and rx.other_malignancy.search(sentence)) or (
-        rx.skip_sentence.search(sentence)
+    if (_has(low, "other_malignancy") and rx.other_malignancy.test(sentence)) or (
+        rx.skip_sentence.test(sentence)
     ):
         return None
     # "resectable pulmonary metastases" describes a site, not the disease.
@@ -226,26 +243,26 @@ def _read_resectability(sentence: str, section: str, ev: Evidence, r: _Reading) 
     rx = _rx()
     # Resectability inside brackets describes a subgroup ("(primarily inoperable T3)").
     text = blank_all(blank_all(sentence, rx.resectable_bound), rx.paren)
-    if rx.treatment_context.search(text):
+    if rx.treatment_context.test(text):
         text = blank_all(text, rx.treatment_context)
     # Resectability describes the disease; "liver infiltration not amenable to surgery"
     # without a disease word is a detail of one option.
-    un = rx.unresectable.search(text) if rx.disease_noun.search(text) else None
+    un = rx.disease_noun.test(text) and rx.unresectable.test(text)
     if section == "exclusion":
-        if un and not rx.exclusion_qualifier.search(text):
+        if un and not rx.exclusion_qualifier.test(text):
             r.resect_excl.append(ev)
         return
-    if un and rx.negated_unresectable.search(text):
+    if un and rx.negated_unresectable.test(text):
         r.resect_incl.setdefault("resectable", []).append(ev)
         r.resect_rules.add("resectability.negated_unresectable")
-    elif un and rx.or_metastatic.search(text):
+    elif un and rx.or_metastatic.test(text):
         # "unresectable or metastatic", "stage IV, not amenable to surgery": the word
         # binds to the local disease only.
         r.resect_rules.add("resectability.or_metastatic")
     elif un:
         r.resect_incl.setdefault("unresectable", []).append(ev)
         r.resect_rules.add("resectability.unresectable")
-    elif _has(fold(text), "resectable") and rx.resectable.search(blank_all(text, rx.unresectable)):
+    elif _has(fold(text), "resectable") and rx.resectable.test(blank_all(text, rx.unresectable)):
         r.resect_incl.setdefault("resectable", []).append(ev)
         r.resect_rules.add("resectability.resectable")
 
@@ -260,7 +277,7 @@ def _read_item(item: CriterionItem, r: _Reading, *, resectability: bool) -> None
         if resectability:
             _read_resectability(text, item.section, ev, r)
         if item.section == "exclusion":
-            if rx.exclusion_qualifier.search(sentence):
+            if rx.exclusion_qualifier.test(sentence):
                 continue
             read = _positive(blank_all(text, rx.qualified_locally_advanced))
             # "advanced" alone in an exclusion is too vague to remove anything.
@@ -273,7 +290,7 @@ def _read_item(item: CriterionItem, r: _Reading, *, resectability: bool) -> None
         read = _positive(text)
         if read.unreadable:
             r.unreadable.append(ev)
-        if rx.permissive.search(sentence):
+        if rx.permissive.test(sentence):
             # "Patients with stage IV disease are also eligible" widens a limit set
             # elsewhere; on its own it sets none.
             r.also |= read.strong.union(*read.weak.values())
@@ -299,14 +316,24 @@ def _read_condition(name: str, r: _Reading) -> None:
 
 
 def read_stage(
-    items: Sequence[CriterionItem], contexts: Sequence[ItemContext], conditions: Sequence[str]
+    items: Sequence[CriterionItem],
+    contexts: Sequence[ItemContext],
+    conditions: Sequence[str],
+    folded: Sequence[str] | None = None,
 ) -> tuple[FacetValue, FacetValue]:
-    """The ``stages`` and ``resectability`` facets."""
+    """The ``stages`` and ``resectability`` facets; ``folded``: the items' texts through
+    :func:`fold`."""
     rx = _rx()
     r = _Reading()
-    for item, ctx in zip(items, contexts, strict=True):
+    if folded is None:
+        folded = [fold(i.text) for i in items]
+    for item, ctx, low in zip(items, contexts, folded, strict=True):
         # Most criteria (laboratory values, contraception) say nothing about stage.
-        if rx.hint.search(fold(item.text)) or rx.hint_abbrev.search(item.text):
+        # (The pre-checks' lower case, needle_text, of ASCII text is its fold().)
+        ascii_low = low if item.text.isascii() else None
+        if rx.hint.test(low, ascii_low) or (
+            _ABBREV_GATE.search(item.text) and rx.hint_abbrev.test(item.text, ascii_low)
+        ):
             # One option or one cohort says nothing about everyone's resectability.
             _read_item(item, r, resectability=not (ctx.alternative or ctx.cohort))
     for name in conditions:
@@ -355,3 +382,7 @@ def _suffix(value: str) -> tuple[str, ...]:
     if value == "unresectable":
         return (".unresectable",)
     return (".resectable", ".negated_unresectable", ".exclusion")
+
+
+# Compile at import rather than while reading the first listing.
+_rx()
