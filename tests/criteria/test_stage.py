@@ -173,6 +173,10 @@ def test_condition_names_carry_stages(
         ("Resectable or borderline resectable pancreatic cancer", "resectable", []),
         ("Candidate for surgical resection of the primary tumour", "resectable", []),
         ("Concomitant resectable pulmonary metastases are allowed", None, []),
+        # A resected metastasis at one site says nothing about the disease's resectability.
+        ("Patients with treated or surgically resected brain metastases are eligible", None, []),
+        ("Completely resected CNS metastases, stable for 4 weeks, are allowed", None, []),
+        ("Surgically resected stage III melanoma", "resectable", ["III"]),
     ],
 )
 def test_resectability(

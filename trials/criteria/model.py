@@ -10,7 +10,7 @@ STAGES: tuple[str, ...] = ("I", "II", "III", "IV")
 
 # Bump whenever a rule or vocabulary file changes what is extracted: stored facets carry
 # it so that a re-extraction can tell stale rows apart.
-RULES_VERSION = "2025.11.1"
+RULES_VERSION = "2026.12.1"
 
 _CLASSES: dict[str, dict[str, str | None]] = load("treatments")["classes"]
 
