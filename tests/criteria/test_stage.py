@@ -166,6 +166,10 @@ def test_condition_names_carry_stages(
         ("Inoperable recurrent disease", "unresectable", []),
         ("Disease not amenable to surgical resection", "unresectable", []),
         ("Unresectable or metastatic melanoma", None, ["III", "IV"]),
+        # The same words the other way round.
+        ("Metastatic or unresectable melanoma", None, ["III", "IV"]),
+        ("Measurable, metastatic, or unresectable solid tumour", None, ["III", "IV"]),
+        ("Metastatic or inoperable renal cell carcinoma", None, ["III", "IV"]),
         ("Locally advanced, unresectable, or metastatic disease", None, ["III", "IV"]),
         ("Unresectable stage III or stage IV melanoma", None, ["III", "IV"]),
         ("Stage IV NSCLC, not amenable to curative surgery", None, ["IV"]),
