@@ -33,7 +33,8 @@ sys.path.insert(0, str(REPO))
 
 VAR = REPO / "var" / "bench"
 SQLITE_URL = f"sqlite:///{VAR / 'bench.sqlite3'}"
-BENCH_PG_DB = "screener_bench"
+# A database of its own per run; BENCH_PG_DB lets two benchmarks share a server.
+BENCH_PG_DB = os.environ.get("BENCH_PG_DB", "screener_bench")
 SECTIONS = ("extraction", "sync", "memory", "screening", "throughput")
 DEFAULT_SIZES = (1000, 10000, 100000)
 # The sync section ingests through the full path; above this it takes minutes per database.
