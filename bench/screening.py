@@ -180,7 +180,7 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
     """A function running hand-written SQL for the same filter as the screen: the count
     (and conflicts hidden), the page's ids in the same order, then the page's trial rows
     and facets. Returns (count, page ids)."""
-    from trials.criteria import DISEASE_LABELS, normalise_condition
+    from trials.criteria import DISEASE_LABELS, normalise_condition, related_diseases
     from trials.screening.answers import answers_from_data
     from trials.screening.verdicts import DAYS_PER_YEAR, MAX_DAYS_PER_YEAR, MIN_DAYS_PER_YEAR
     from trials.screening.vocabulary import (
@@ -211,12 +211,15 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
     if a.condition:
         code = a.condition if a.condition in DISEASE_LABELS else normalise_condition(a.condition)
         like = "c.name ILIKE %s" if pg else "c.name LIKE %s"
+        # The disease with its broader and narrower ones, as the screen matches them.
+        codes = sorted(related_diseases(code)) if code else []
+        marks = ", ".join(["%s"] * len(codes))
         where.append(
             f"EXISTS (SELECT 1 FROM trials_condition c WHERE c.trial_id = t.id AND ({like}"
-            + (" OR c.disease = %s" if code else "")
+            + (f" OR c.disease IN ({marks})" if codes else "")
             + "))"
         )
-        params += [f"%{a.condition}%", *([code] if code else [])]
+        params += [f"%{a.condition}%", *codes]
     if a.status is not None:
         where.append(f"t.overall_status IN ({', '.join(['%s'] * len(a.status))})")
         params += list(a.status)
