@@ -295,3 +295,15 @@ def create_trial(
 def trial_factory(db: None) -> TrialFactory:
     """create_trial (above) with the database enabled."""
     return create_trial
+
+
+@pytest.fixture(params=["read-whole", "count-and-page"])
+def screen_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a screening test down both of trials_screen's paths: a narrow search read whole
+    and ordered in Python, and a broad one counted and paged in SQL (forced here by a
+    threshold of 0, as test tables are small)."""
+    from trials import selectors
+
+    if request.param == "count-and-page":
+        monkeypatch.setattr(selectors, "SMALL_RESULT", 0)
+    return str(request.param)

@@ -91,6 +91,10 @@ class Trial(models.Model):
             ),
             # Incremental sync and "registry data as of" read the latest posted update.
             models.Index(fields=["last_update_posted"], name="trial_last_update"),
+            # The screen leaves out removed trials with NOT IN (removed ones): few rows.
+            models.Index(
+                fields=["id"], condition=models.Q(removed_at__isnull=False), name="trial_removed"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -362,6 +366,44 @@ class ScreeningProfile(models.Model):
     max_prior_lines = models.PositiveSmallIntegerField(null=True, blank=True)
     prior_review = models.BooleanField(default=False)
     cytokine_mask = models.PositiveIntegerField(default=0)
+
+    # The trial's own columns the search filters and orders by, copied here so a screen
+    # reads one narrow table (a Trial row carries its summary and criteria text). Written
+    # only with the rest of the profile, after ingest has written the trial and its
+    # children; `removed_at` stays on Trial alone (sync marks removals without a rebuild).
+    registry_id = models.CharField(max_length=32, blank=True)
+    overall_status = models.CharField(max_length=40, blank=True)
+    # Position of the status in trials.screening.vocabulary.STATUSES ("status" ordering).
+    status_rank = models.PositiveSmallIntegerField(default=0)
+    # The trial's last update posted as a day number (date.toordinal), 0 when unknown: a
+    # plain descending order then puts unknown dates last on every database (SQLite
+    # indexes take no NULLS LAST).
+    last_update_day = models.PositiveIntegerField(default=0)
+    phase_mask = models.PositiveSmallIntegerField(default=0)
+    minimum_age_days = models.PositiveIntegerField(null=True, blank=True)
+    maximum_age_days = models.PositiveIntegerField(null=True, blank=True)
+    # The age limit was written in years ("18 Years"), which fixes how days compare.
+    minimum_age_in_years = models.BooleanField(default=False)
+    maximum_age_in_years = models.BooleanField(default=False)
+    sex = models.CharField(max_length=10, blank=True)  # upper case: ALL, FEMALE, MALE
+    # Lower-cased condition names, one per line, with a line break at each end.
+    condition_names = models.TextField(blank=True)
+    # Normalised disease codes of the conditions, "|code|" each.
+    diseases = models.TextField(blank=True)
+    # Lower-cased site countries, "|country|" each.
+    countries = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # The screen's default order (status, newest update, NCT id): a page walks
+            # this index and stops after page_size matches instead of sorting them all.
+            models.Index(
+                fields=["status_rank", "-last_update_day", "registry_id"],
+                name="profile_status_order",
+            ),
+            # "last_update" ordering of the screen.
+            models.Index(fields=["-last_update_day", "registry_id"], name="profile_update_order"),
+        ]
 
     def __str__(self) -> str:
         return f"screening profile of {self.trial_id}"

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import (
@@ -23,12 +24,12 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, RowNumber
+from django.db.models.lookups import Exact, GreaterThan
 
 from trials.criteria import normalise_condition, related_diseases
 from trials.models import (
     Condition,
-    CytokineFamily,
     Facet,
     Intervention,
     Location,
@@ -52,7 +53,9 @@ from trials.screening.vocabulary import (
     STATUSES,
     TREATMENT_CLASS_BITS,
     cytokine_families_for,
+    cytokine_mask,
     descendants,
+    phase_mask,
     treatment_mask,
     with_ancestors,
 )
@@ -145,11 +148,17 @@ def trial_screen_one(*, trial: Trial, answers: Answers) -> TrialVerdict:
 
 
 def trials_in_scope() -> QuerySet[Trial]:
-    """Listed trials (not removed) with at least one cytokine therapy (contract section 1)."""
-    cytokine = Intervention.objects.filter(trial=OuterRef("pk")).exclude(
-        cytokine_family=CytokineFamily.NONE
-    )
-    return Trial.objects.filter(Exists(cytokine), removed_at__isnull=True)
+    """Listed trials (not removed) with at least one cytokine therapy (contract section 1);
+    the same rule as profiles_in_scope, read through the trial's screening profile."""
+    return Trial.objects.filter(removed_at__isnull=True, screening__cytokine_mask__gt=0)
+
+
+def profiles_in_scope() -> QuerySet[ScreeningProfile]:
+    """Screening profiles of the trials in scope: a cytokine therapy (the profile's family
+    mask, rebuilt whenever interventions change) and not removed (read from Trial, which
+    sync marks without a rebuild; the partial index trial_removed keeps it cheap)."""
+    removed = Trial.objects.filter(removed_at__isnull=False).values("pk")
+    return ScreeningProfile.objects.filter(cytokine_mask__gt=0).exclude(trial_id__in=removed)
 
 
 def trials_filter_cytokine(trials: QuerySet[Trial], *, cytokine: Iterable[str]) -> QuerySet[Trial]:
@@ -223,12 +232,6 @@ def _bounding_box(near: Near) -> Q:
     return box & Q(longitude__gte=west, longitude__lte=east)
 
 
-def trials_filter_near(trials: QuerySet[Trial], *, near: Near | None) -> QuerySet[Trial]:
-    if near is None:
-        return trials
-    return trials.filter(Exists(Location.objects.filter(_bounding_box(near), trial=OuterRef("pk"))))
-
-
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -237,7 +240,12 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def trials_search(
+def condition_search_text(condition: str) -> str:
+    """The condition as profiles store names: lower case, single spaces."""
+    return " ".join(condition.lower().split())
+
+
+def profiles_search(
     *,
     cytokine: Iterable[str] = (),
     condition: str = "",
@@ -245,45 +253,69 @@ def trials_search(
     phase: Sequence[str] = (),
     country: str = "",
     near: Near | None = None,
-) -> QuerySet[Trial]:
-    """In-scope trials narrowed by the plain filters (no answers, no ordering)."""
-    trials = trials_in_scope()
-    trials = trials_filter_cytokine(trials, cytokine=cytokine)
-    trials = trials_filter_condition(trials, condition=condition)
-    trials = trials_filter_status(trials, status=status)
-    trials = trials_filter_phase(trials, phase=phase)
-    trials = trials_filter_country(trials, country=country)
-    return trials_filter_near(trials, near=near)
+) -> QuerySet[ScreeningProfile]:
+    """Profiles of in-scope trials narrowed by the plain filters (no answers, no order).
+
+    The same filters as trials_filter_* over the registry tables, read from the profile's
+    copies (tests/test_selectors_profile_search.py holds the two in step); only the
+    distance box reads Location rows.
+    """
+    profiles = profiles_in_scope()
+    families = cytokine_families_for(cytokine)
+    if families:
+        mask = cytokine_mask(families)
+        profiles = profiles.filter(GreaterThan(F("cytokine_mask").bitand(mask), 0))
+    text = condition_search_text(condition)
+    if text:
+        match = Q(condition_names__contains=text)
+        code = text if text in DISEASE_LABELS else normalise_condition(text)
+        if code:
+            # Broader and narrower listings too: a pleural mesothelioma search must not
+            # miss a listing for mesothelioma (site not given) or for solid tumours.
+            for related in sorted(related_diseases(code)):
+                match |= Q(diseases__contains=f"|{related}|")
+        profiles = profiles.filter(match)
+    if status is not None:
+        profiles = profiles.filter(overall_status__in=list(status))
+    if phase:
+        wanted = phase_mask(phase)
+        if not wanted:
+            return profiles.none()
+        profiles = profiles.filter(GreaterThan(F("phase_mask").bitand(wanted), 0))
+    place = country.strip().lower()
+    if place:
+        profiles = profiles.filter(countries__contains=f"|{place}|")
+    if near is not None:
+        profiles = profiles.filter(
+            Exists(Location.objects.filter(_bounding_box(near), trial_id=OuterRef("trial_id")))
+        )
+    return profiles
 
 
 # --- Conflicts in SQL ---------------------------------------------------------------
 
 
-def _age_limit_in_years(field_name: str) -> Q:
-    """Mirrors verdicts._in_years: the registry's text ends in year(s)."""
-    return Q(**{f"{field_name}__iendswith": "year"}) | Q(**{f"{field_name}__iendswith": "years"})
+def profile_conflict_q(answers: Answers) -> Q | None:
+    """A Q over ScreeningProfile matching trials whose listed criteria conflict with the
+    answers, or None when nothing in the answers can conflict.
 
-
-def trial_conflict_q(answers: Answers) -> Q | None:
-    """A Q over Trial matching trials whose listed criteria conflict with the answers, or
-    None when nothing in the answers can conflict.
-
-    Mirrors the `fails` rules of trials.screening.verdicts over ScreeningProfile columns
-    (masks, see trials.screening.vocabulary) and Trial's age and sex columns. A `*_review`
-    flag means unknown, never a conflict; a trial without a profile never conflicts on
-    facets. tests/screening/test_sql_mirrors_verdicts.py holds the two in step.
+    Mirrors the `fails` rules of trials.screening.verdicts over the profile's masks (see
+    trials.screening.vocabulary) and its copies of the trial's age and sex limits. A
+    `*_review` flag means unknown, never a conflict.
+    tests/screening/test_sql_mirrors_verdicts.py holds the two in step.
     """
-    profile: list[Q] = []
-    stage_bit = 0
+    facets: list[Q] = []
     if answers.stage is not None:
         # The listing limits stage (mask not 0) and the person's stage is not in it.
-        stage_bit = STAGE_BITS[answers.stage]
-        profile.append(Q(stage_review=False, stage_hit=0) & ~Q(stage_mask=0))
+        facets.append(
+            Q(stage_review=False)
+            & Q(stage_mask__gt=0)
+            & Q(Exact(F("stage_mask").bitand(STAGE_BITS[answers.stage]), 0))
+        )
     if answers.resectable is not None:
         opposite = "unresectable" if answers.resectable else "resectable"
-        profile.append(Q(resectability_review=False, resectability=opposite))
+        facets.append(Q(resectability_review=False, resectability=opposite))
     prior: list[Q] = []
-    had_mask = required_bad = 0
     if answers.prior_treatments is not None:
         answered = frozenset(answers.prior_treatments)
         had = with_ancestors(answered)
@@ -292,47 +324,28 @@ def trial_conflict_q(answers: Answers) -> Q | None:
         everything = sum(TREATMENT_CLASS_BITS.values())
         required_bad = everything & ~(had_mask | treatment_mask(maybe))
         if required_bad:
-            prior.append(~Q(required_bad_hit=0))
+            prior.append(Q(GreaterThan(F("prior_required_mask").bitand(required_bad), 0)))
         if had_mask:
-            prior.append(~Q(excluded_hit=0))
+            prior.append(Q(GreaterThan(F("prior_excluded_mask").bitand(had_mask), 0)))
     if answers.prior_lines is not None:
         n = answers.prior_lines
         prior.append(Q(max_prior_lines__isnull=False, max_prior_lines__lt=n))
         prior.append(Q(min_prior_lines__isnull=False, min_prior_lines__gt=n))
     if prior:
-        profile.append(Q(prior_review=False) & _any(prior))
-
-    trial: list[Q] = []
-    if profile:
-        profiles = ScreeningProfile.objects.filter(trial=OuterRef("pk")).alias(
-            stage_hit=F("stage_mask").bitand(stage_bit),
-            required_bad_hit=F("prior_required_mask").bitand(required_bad),
-            excluded_hit=F("prior_excluded_mask").bitand(had_mask),
-        )
-        trial.append(Q(Exists(profiles.filter(_any(profile)))))
+        facets.append(Q(prior_review=False) & _any(prior))
     if answers.age is not None:
         age = answers.age
-        years_min, years_max = (
-            _age_limit_in_years("minimum_age_text"),
-            _age_limit_in_years("maximum_age_text"),
+        facets.append(
+            Q(minimum_age_in_years=True, minimum_age_days__gte=(age + 1) * DAYS_PER_YEAR)
+            | Q(minimum_age_in_years=False, minimum_age_days__gte=(age + 1) * MAX_DAYS_PER_YEAR)
         )
-        trial.append(
-            Q(minimum_age_days__isnull=False)
-            & (
-                (years_min & Q(minimum_age_days__gte=(age + 1) * DAYS_PER_YEAR))
-                | (~years_min & Q(minimum_age_days__gte=(age + 1) * MAX_DAYS_PER_YEAR))
-            )
-        )
-        trial.append(
-            Q(maximum_age_days__isnull=False)
-            & (
-                (years_max & Q(maximum_age_days__lt=age * DAYS_PER_YEAR))
-                | (~years_max & Q(maximum_age_days__lt=age * MIN_DAYS_PER_YEAR))
-            )
+        facets.append(
+            Q(maximum_age_in_years=True, maximum_age_days__lt=age * DAYS_PER_YEAR)
+            | Q(maximum_age_in_years=False, maximum_age_days__lt=age * MIN_DAYS_PER_YEAR)
         )
     if answers.sex is not None:
-        trial.append(Q(sex__iexact="MALE" if answers.sex == "female" else "FEMALE"))
-    return _any(trial) if trial else None
+        facets.append(Q(sex="MALE" if answers.sex == "female" else "FEMALE"))
+    return _any(facets) if facets else None
 
 
 def _any(parts: Sequence[Q]) -> Q:
@@ -433,14 +446,25 @@ def _page_prefetches() -> list[Prefetch]:
     ]
 
 
+def _profile_order(ordering: str) -> list[object]:
+    """The neutral orderings over profile columns (indexes profile_status_order and
+    profile_update_order serve the first two)."""
+    if ordering == "last_update":
+        return ["-last_update_day", "registry_id"]
+    if ordering == "nct_id":
+        return ["registry_id"]
+    return ["status_rank", "-last_update_day", "registry_id"]
+
+
 def trials_screen(*, answers: Answers) -> ScreenResult:
     """One page of trials matching the plain filters, each with its verdict.
 
     Filtering (plain filters and, unless `include_conflicts`, leaving out conflicts) is done
-    in SQL over the whole database; verdicts and reasons are computed in Python for the
-    requested page only. Ordering is by neutral keys only, never by fit.
+    in SQL over the whole database, on the screening profiles alone; verdicts and reasons
+    are computed in Python for the requested page only. Ordering is by neutral keys only,
+    never by fit.
     """
-    base = trials_search(
+    base = profiles_search(
         cytokine=answers.cytokine,
         condition=answers.condition,
         status=answers.status,
@@ -448,34 +472,32 @@ def trials_screen(*, answers: Answers) -> ScreenResult:
         country=answers.country,
         near=answers.near,
     )
-    conflict = trial_conflict_q(answers)
+    conflict = profile_conflict_q(answers)
     offset = (answers.page - 1) * answers.page_size
 
     if answers.near is not None:
         return _screen_near(base, answers, conflict, offset)
 
+    # A narrow search is read whole, in one scan, and counted and ordered here; only a
+    # broad one (more than SMALL_RESULT matches) costs a count and an ordered page.
+    rows = _sort_key_rows(base, conflict)[: SMALL_RESULT + 1]
+    if len(rows) <= SMALL_RESULT:
+        return _page_of_rows(rows, answers, offset, hide=conflict is not None, nearest={})
+
     hidden: int | None = None
+    listed = base
     if conflict is not None and not answers.include_conflicts:
+        # One pass counts both; the page below is a separate LIMIT query, which can walk
+        # the order index and stop (a COUNT(*) OVER () would make it sort every match).
         totals = base.aggregate(total=Count("pk"), conflicts=Count("pk", filter=conflict))
         hidden = totals["conflicts"]
         count = totals["total"] - hidden
         listed = base.exclude(conflict)
     else:
-        # Nothing hidden: the page and the count in one query (COUNT(*) OVER () is taken
-        # over every matching row, before LIMIT/OFFSET).
-        rows = list(
-            trials_order(base, ordering=answers.ordering)
-            .annotate(total=Window(Count("pk")))
-            .values_list("pk", "total")[offset : offset + answers.page_size]
-        )
-        page_ids = [pk for pk, _ in rows]
-        # No row: past the last page (count it) or nothing matches at all.
-        count = rows[0][1] if rows else (base.count() if offset else 0)
-        results = _screened(page_ids, answers, distances={})
-        return ScreenResult(results, count, answers.page, answers.page_size, hidden)
+        count = base.count()
     page_ids = (
         list(
-            trials_order(listed, ordering=answers.ordering).values_list("pk", flat=True)[
+            listed.order_by(*_profile_order(answers.ordering)).values_list("trial_id", flat=True)[
                 offset : offset + answers.page_size
             ]
         )
@@ -486,54 +508,73 @@ def trials_screen(*, answers: Answers) -> ScreenResult:
     return ScreenResult(results, count, answers.page, answers.page_size, hidden)
 
 
+# Up to this many matches are read as (id, sort keys, conflict) rows and ordered in
+# Python: one scan of the profiles instead of two (a count, then a page that walks the
+# order index past every non-match); 2,000 such rows take a few milliseconds to read.
+SMALL_RESULT = 2000
+
+# A row of _sort_key_rows: trial id, status rank, update day, NCT id, conflict (0/1).
+_Row = tuple[int, int, int, str, int]
+
+
+def _sort_key_rows(base: QuerySet[ScreeningProfile], conflict: Q | None) -> QuerySet[Any]:
+    return base.annotate(
+        is_conflict=Case(When(conflict, then=Value(1)), default=Value(0))
+        if conflict is not None
+        else Value(0)
+    ).values_list("trial_id", "status_rank", "last_update_day", "registry_id", "is_conflict")
+
+
+def _page_of_rows(
+    rows: Sequence[_Row],
+    answers: Answers,
+    offset: int,
+    *,
+    hide: bool,
+    nearest: dict[int, float],
+) -> ScreenResult:
+    """Count, leave out conflicts (unless asked for), order and page the rows as the SQL
+    path would (`_profile_order`, or distance when a place was given)."""
+    hidden: int | None = None
+    kept = list(rows)
+    if hide and not answers.include_conflicts:
+        hidden = sum(1 for r in kept if r[4])
+        kept = [r for r in kept if not r[4]]
+    if answers.ordering == "distance" and nearest:
+        kept.sort(key=lambda r: (nearest[r[0]], r[3]))
+    elif answers.ordering == "last_update":
+        kept.sort(key=lambda r: (-r[2], r[3]))
+    elif answers.ordering == "nct_id":
+        kept.sort(key=lambda r: r[3])
+    else:
+        kept.sort(key=lambda r: (r[1], -r[2], r[3]))
+    page_ids = [r[0] for r in kept[offset : offset + answers.page_size]]
+    results = _screened(page_ids, answers, distances=nearest)
+    return ScreenResult(results, len(kept), answers.page, answers.page_size, hidden)
+
+
 def _screen_near(
-    base: QuerySet[Trial], answers: Answers, conflict: Q | None, offset: int
+    base: QuerySet[ScreeningProfile], answers: Answers, conflict: Q | None, offset: int
 ) -> ScreenResult:
     """Distance search: the box is in SQL, the exact radius and distance in Python."""
     near = answers.near
     assert near is not None
-    annotate = (
-        {"is_conflict": Case(When(conflict, then=Value(1)), default=Value(0))}
-        if (conflict is not None)
-        else {}
-    )
-    rows = list(
-        base.annotate(status_rank=_status_rank(), **annotate).values_list(
-            "pk",
-            "status_rank",
-            "last_update_posted",
-            "registry_id",
-            *(["is_conflict"] if annotate else []),
-        )
-    )
+    rows = list(_sort_key_rows(base, conflict))
     sites = Location.objects.filter(
-        _bounding_box(near), trial_id__in=base.values("pk")
+        _bounding_box(near), trial_id__in=base.values("trial_id")
     ).values_list("trial_id", "latitude", "longitude")
     nearest: dict[int, float] = {}
     for trial_id, lat, lon in sites:
         d = distance_km(near.lat, near.lon, lat, lon)
         if d <= near.radius_km and d < nearest.get(trial_id, math.inf):
             nearest[trial_id] = d
-    hidden: int | None = None
-    kept = [r for r in rows if r[0] in nearest]
-    if annotate and not answers.include_conflicts:
-        hidden = sum(1 for r in kept if r[4])
-        kept = [r for r in kept if not r[4]]
-
-    def updated_key(day: dt.date | None) -> int:
-        return -day.toordinal() if day else 1
-
-    if answers.ordering == "distance":
-        kept.sort(key=lambda r: (nearest[r[0]], r[3]))
-    elif answers.ordering == "last_update":
-        kept.sort(key=lambda r: (updated_key(r[2]), r[3]))
-    elif answers.ordering == "nct_id":
-        kept.sort(key=lambda r: r[3])
-    else:
-        kept.sort(key=lambda r: (r[1], updated_key(r[2]), r[3]))
-    page_ids = [r[0] for r in kept[offset : offset + answers.page_size]]
-    results = _screened(page_ids, answers, distances=nearest)
-    return ScreenResult(results, len(kept), answers.page, answers.page_size, hidden)
+    return _page_of_rows(
+        [r for r in rows if r[0] in nearest],
+        answers,
+        offset,
+        hide=conflict is not None,
+        nearest=nearest,
+    )
 
 
 def _screened(
@@ -547,19 +588,18 @@ def _screened(
         .prefetch_related(*_page_prefetches())
     )
     trials = {t.pk: t for t in rows}
-    sites = _page_locations(page_ids)
+    sites, site_counts = _page_locations(page_ids, answers)
     out: list[ScreenedTrial] = []
     for pk in page_ids:
         trial = trials[pk]
         verdict = trial_verdict(answers=answers, facets=list(trial.facets.all()), limits=trial)
-        locations = sites.get(pk, [])
         out.append(
             ScreenedTrial(
                 trial=trial,
                 verdict=verdict,
                 distance_km=distances.get(pk),
-                nearest_locations=_locations_first(locations, answers),
-                location_count=len(locations),
+                nearest_locations=_locations_first(sites.get(pk, []), answers),
+                location_count=site_counts.get(pk, 0),
             )
         )
     return out
@@ -574,19 +614,42 @@ _LAT, _LON, _COUNTRY, _ORDER = (
 )
 
 
-def _page_locations(page_ids: list[int]) -> dict[int, list[tuple[object, ...]]]:
-    """Every site of the page's trials as plain rows, in listed order (a trial may list
-    hundreds; a result shows three, so Location objects are built for those only)."""
+def _page_locations(
+    page_ids: list[int], answers: Answers
+) -> tuple[dict[int, list[tuple[object, ...]]], dict[int, int]]:
+    """The sites each result may show first, as plain rows, and how many sites each trial
+    lists. A trial may list hundreds of sites and a result shows three: without a place,
+    SQL ranks them (in the chosen country first, then listed order) and sends the first
+    three with the count; with a place, every site is read to find the nearest."""
     by_trial: dict[int, list[tuple[object, ...]]] = {}
-    rows = (
-        Location.objects.filter(trial_id__in=page_ids)
-        .order_by("trial_id", "order", "pk")
-        .values_list(*_LOCATION_FIELDS)
-    )
+    counts: dict[int, int] = {}
     trial_at = _LOCATION_FIELDS.index("trial_id")
-    for row in rows:
-        by_trial.setdefault(row[trial_at], []).append(row)  # type: ignore[call-overload]
-    return by_trial
+    sites = Location.objects.filter(trial_id__in=page_ids)
+    if answers.near is not None:
+        for row in sites.order_by("trial_id", "order", "pk").values_list(*_LOCATION_FIELDS):
+            by_trial.setdefault(row[trial_at], []).append(row)  # type: ignore[call-overload]
+        return by_trial, {pk: len(rows) for pk, rows in by_trial.items()}
+    country = answers.country.strip()
+    first = (
+        [Case(When(country__iexact=country, then=Value(0)), default=Value(1)).asc()]
+        if country
+        else []
+    )
+    ranked = (
+        sites.annotate(
+            site_rank=Window(
+                RowNumber(), partition_by=[F("trial_id")], order_by=[*first, "order", "pk"]
+            ),
+            site_count=Window(Count("pk"), partition_by=[F("trial_id")]),
+        )
+        .filter(site_rank__lte=NEAREST_LOCATIONS_SHOWN)
+        .order_by("trial_id", "site_rank")
+        .values_list(*_LOCATION_FIELDS, "site_count")
+    )
+    for *row, count in ranked:
+        by_trial.setdefault(row[trial_at], []).append(tuple(row))  # type: ignore[call-overload]
+        counts[row[trial_at]] = count  # type: ignore[index]
+    return by_trial, counts
 
 
 def _locations_first(locations: list[tuple[object, ...]], answers: Answers) -> list[Location]:

@@ -17,9 +17,9 @@ from tests.conftest import TrialFactory
 from trials.screening.answers import Answers
 from trials.screening.verdicts import trial_verdict
 from trials.screening.vocabulary import STAGES, TREATMENT_CLASSES
-from trials.selectors import trial_conflict_q, trials_screen
+from trials.selectors import profile_conflict_q, trials_screen
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("screen_path")]
 
 STAGE_CHOICES: list[list[str]] = [[], ["IV"], ["III", "IV"], ["I", "II"], ["II", "III", "IV"]]
 RESECT_CHOICES: list[str | None] = [None, "resectable", "unresectable"]
@@ -163,7 +163,7 @@ def test_hidden_conflict_count_matches_the_conflicts_left_out(trial_table: list[
 def test_conflict_filter_only_when_an_answer_can_conflict(
     answers: Answers, can_conflict: bool
 ) -> None:
-    assert (trial_conflict_q(answers) is not None) is can_conflict
+    assert (profile_conflict_q(answers) is not None) is can_conflict
 
 
 def test_every_trial_shape_in_the_table_is_screened_by_python_identically_twice(

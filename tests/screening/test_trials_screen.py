@@ -11,7 +11,7 @@ from tests.conftest import TrialFactory
 from trials.screening.answers import Answers, Near
 from trials.selectors import distance_km, trials_screen
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("screen_path")]
 
 BOSTON = {
     "facility": "Boston site",
@@ -146,6 +146,34 @@ def test_nearest_locations_come_first_with_their_distance(catalogue: None) -> No
     assert screened.nearest_locations[0].distance_km == pytest.approx(
         distance_km(-18.0, 178.0, -18.14, 178.44)
     )
+
+
+def test_a_result_shows_three_sites_chosen_country_first_and_counts_them_all(
+    trial_factory: TrialFactory,
+) -> None:
+    sites = [
+        {"facility": f"Site {i}", "city": f"City {i}", "country": country}
+        for i, country in enumerate(
+            ["United States", "France", "United States", "Fiji", "France", "Germany", "France"]
+        )
+    ]
+    trial_factory("NCT10000001", locations=tuple(sites))
+    trial_factory("NCT10000002", locations=())
+
+    def shown(country: str) -> dict[str, tuple[list[str], int]]:
+        result = trials_screen(answers=Answers(country=country, ordering="nct_id"))
+        return {
+            s.trial.registry_id: ([loc.facility for loc in s.nearest_locations], s.location_count)
+            for s in result.results
+        }
+
+    assert shown("") == {
+        "NCT10000001": (["Site 0", "Site 1", "Site 2"], 7),
+        "NCT10000002": ([], 0),
+    }
+    # In the chosen country first (in listed order), then the rest in listed order.
+    assert shown("france") == {"NCT10000001": (["Site 1", "Site 4", "Site 6"], 7)}
+    assert shown("Germany") == {"NCT10000001": (["Site 5", "Site 0", "Site 1"], 7)}
 
 
 def test_distance_is_the_haversine_great_circle() -> None:

@@ -351,29 +351,30 @@ def _lines_words(lo: int | None, hi: int | None) -> str:
     return f"at least {lo} earlier line{'s' if lo != 1 else ''} of drug treatment"
 
 
-def _in_years(text: str) -> bool:
+def in_years(text: str) -> bool:
+    """An age limit written in years ("18 Years"): its days compare at 365.25 a year."""
     return text.strip().lower().endswith(("year", "years"))
 
 
 def age_fails_minimum(age: int, minimum_days: int, minimum_text: str) -> bool:
     """Even the oldest a person of `age` whole years can be is under the minimum."""
-    per_year = DAYS_PER_YEAR if _in_years(minimum_text) else MAX_DAYS_PER_YEAR
+    per_year = DAYS_PER_YEAR if in_years(minimum_text) else MAX_DAYS_PER_YEAR
     return (age + 1) * per_year <= minimum_days
 
 
 def age_meets_minimum(age: int, minimum_days: int, minimum_text: str) -> bool:
-    per_year = DAYS_PER_YEAR if _in_years(minimum_text) else MIN_DAYS_PER_YEAR
+    per_year = DAYS_PER_YEAR if in_years(minimum_text) else MIN_DAYS_PER_YEAR
     return age * per_year >= minimum_days
 
 
 def age_fails_maximum(age: int, maximum_days: int, maximum_text: str) -> bool:
     """Even the youngest a person of `age` whole years can be is over the maximum."""
-    per_year = DAYS_PER_YEAR if _in_years(maximum_text) else MIN_DAYS_PER_YEAR
+    per_year = DAYS_PER_YEAR if in_years(maximum_text) else MIN_DAYS_PER_YEAR
     return age * per_year > maximum_days
 
 
 def age_meets_maximum(age: int, maximum_days: int, maximum_text: str) -> bool:
-    per_year = DAYS_PER_YEAR if _in_years(maximum_text) else MAX_DAYS_PER_YEAR
+    per_year = DAYS_PER_YEAR if in_years(maximum_text) else MAX_DAYS_PER_YEAR
     return (age + 1) * per_year <= maximum_days
 
 

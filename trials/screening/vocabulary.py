@@ -9,6 +9,7 @@ mask means (append new entries at the end, then run `rebuild_screening_profiles`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from trials.criteria import (
@@ -39,12 +40,18 @@ __all__ = [
     "TREATMENT_CLASS_PARENTS",
     "ancestors",
     "classes_from_mask",
+    "condition_names_text",
+    "countries_text",
     "cytokine_families_for",
     "cytokine_mask",
     "descendants",
+    "diseases_text",
+    "phase_mask",
     "stage_mask",
     "stages_from_mask",
+    "status_rank",
     "treatment_mask",
+    "update_day",
     "with_ancestors",
 ]
 
@@ -94,6 +101,8 @@ PHASE_LABELS: dict[str, str] = {
     "NA": "Not applicable",
 }
 PHASES: tuple[str, ...] = tuple(PHASE_LABELS)
+# Bit positions, like the other masks: append-only.
+PHASE_BITS: dict[str, int] = {phase: 1 << i for i, phase in enumerate(PHASES)}
 
 
 def _mask(items: Iterable[str], bits: dict[str, int]) -> int:
@@ -166,3 +175,42 @@ def cytokine_families_for(values: Iterable[str]) -> frozenset[str]:
         else:
             raise KeyError(value)
     return frozenset(out)
+
+
+def phase_mask(phases: Iterable[str]) -> int:
+    """Bit set of phases; phases outside PHASES (none today) are ignored, never guessed."""
+    return _mask((p for p in phases if p in PHASE_BITS), PHASE_BITS)
+
+
+def status_rank(status: str) -> int:
+    """Position in STATUSES ("status" ordering); an unknown status sorts last."""
+    try:
+        return STATUSES.index(status)
+    except ValueError:
+        return len(STATUSES)
+
+
+# Text columns of the screening profile, searched with LIKE: values are lower-cased and
+# delimited so a whole value can be matched ("|france|" never matches "|french guiana|").
+
+
+def condition_names_text(names: Iterable[str]) -> str:
+    """Condition names, lower-cased, one per line, with a line break at each end."""
+    return "\n" + "".join(f"{' '.join(name.lower().split())}\n" for name in names)
+
+
+def diseases_text(codes: Iterable[str]) -> str:
+    return "".join(f"|{code}|" for code in sorted({c for c in codes if c}))
+
+
+def countries_text(countries: Iterable[str]) -> str:
+    return "".join(
+        f"|{name}|"
+        for name in sorted({c.strip().lower().replace("|", " ") for c in countries})
+        if name
+    )
+
+
+def update_day(day: dt.date | None) -> int:
+    """A date as a day number for a descending order with unknown dates last (0)."""
+    return day.toordinal() if day else 0

@@ -3,7 +3,11 @@
 The Facet rows stay the record of value and evidence; `ScreeningProfile` is derived from
 them (and from the interventions' cytokine families) by `screening_facts`, the same
 normalisation the Python verdicts use, so the SQL filter and the verdicts read the facets
-the same way. Refresh after anything that changes a trial's facets or interventions.
+the same way. It also copies the trial columns and child values the search filters and
+orders by (status, dates, ages, sex, phases, condition names, diseases, countries), so a
+screen reads one narrow table. Refresh after anything that changes a trial's row, facets
+or children: ingest does for every created or updated trial, curation for the trial it
+touched. Removal is the exception: `Trial.removed_at` is read from Trial itself.
 """
 
 from __future__ import annotations
@@ -13,27 +17,48 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.db.models import Prefetch
 
-from trials.models import Facet, Intervention, ScreeningProfile, Trial
-from trials.screening.verdicts import ScreeningFacts, screening_facts
-from trials.screening.vocabulary import cytokine_mask, stage_mask, treatment_mask
+from trials.models import Condition, Facet, Intervention, Location, ScreeningProfile, Trial
+from trials.screening.verdicts import ScreeningFacts, in_years, screening_facts
+from trials.screening.vocabulary import (
+    condition_names_text,
+    countries_text,
+    cytokine_mask,
+    diseases_text,
+    phase_mask,
+    stage_mask,
+    status_rank,
+    treatment_mask,
+    update_day,
+)
 
-_PROFILE_FIELDS: tuple[str, ...] = (
-    "stage_mask",
-    "stage_review",
-    "resectability",
-    "resectability_review",
-    "prior_required_mask",
-    "prior_excluded_mask",
-    "min_prior_lines",
-    "max_prior_lines",
-    "prior_review",
-    "cytokine_mask",
+_PROFILE_FIELDS: tuple[str, ...] = tuple(
+    f.attname for f in ScreeningProfile._meta.concrete_fields if f.attname != "trial_id"
+)
+# The Trial columns a profile copies (everything else it reads comes from children).
+_TRIAL_COLUMNS: tuple[str, ...] = (
+    "pk",
+    "registry_id",
+    "overall_status",
+    "last_update_posted",
+    "phases",
+    "minimum_age_days",
+    "maximum_age_days",
+    "minimum_age_text",
+    "maximum_age_text",
+    "sex",
 )
 
 
-def _profile(trial_id: int, facts: ScreeningFacts, families: Iterable[str]) -> ScreeningProfile:
+def _profile(
+    trial: Trial,
+    facts: ScreeningFacts,
+    families: Iterable[str],
+    conditions: Sequence[tuple[str, str]],
+    countries: Iterable[str],
+) -> ScreeningProfile:
+    """The profile of a trial; `conditions` are (name, disease code) pairs."""
     return ScreeningProfile(
-        trial_id=trial_id,
+        trial_id=trial.pk,
         stage_mask=stage_mask(facts.stages),
         stage_review=facts.stage_review,
         resectability=facts.resectability,
@@ -44,18 +69,41 @@ def _profile(trial_id: int, facts: ScreeningFacts, families: Iterable[str]) -> S
         max_prior_lines=facts.max_prior_lines,
         prior_review=facts.prior_review,
         cytokine_mask=cytokine_mask(families),
+        registry_id=trial.registry_id,
+        overall_status=trial.overall_status,
+        status_rank=status_rank(trial.overall_status),
+        last_update_day=update_day(trial.last_update_posted),
+        phase_mask=phase_mask(trial.phases or ()),
+        minimum_age_days=trial.minimum_age_days,
+        maximum_age_days=trial.maximum_age_days,
+        minimum_age_in_years=in_years(trial.minimum_age_text),
+        maximum_age_in_years=in_years(trial.maximum_age_text),
+        sex=trial.sex.strip().upper(),
+        condition_names=condition_names_text(name for name, _ in conditions),
+        diseases=diseases_text(code for _, code in conditions),
+        countries=countries_text(countries),
     )
 
 
 def trial_screening_profile_refresh(*, trial: Trial) -> ScreeningProfile:
-    """Rebuild the trial's ScreeningProfile from its Facet rows and interventions."""
-    facets = {f.kind: f for f in Facet.objects.filter(trial_id=trial.pk)}
-    families = Intervention.objects.filter(trial_id=trial.pk).values_list(
-        "cytokine_family", flat=True
+    """Rebuild the trial's ScreeningProfile from its row, Facet rows and children."""
+    screening_profiles_rebuild(trial_ids=[trial.pk])
+    return ScreeningProfile.objects.get(trial_id=trial.pk)
+
+
+def _countries(trial_ids: Sequence[int]) -> dict[int, list[str]]:
+    # Distinct pairs: a trial may list hundreds of sites in a handful of countries.
+    out: dict[int, list[str]] = {}
+    rows = (
+        Location.objects.filter(trial_id__in=trial_ids)
+        .exclude(country="")
+        .values_list("trial_id", "country")
+        .distinct()
+        .order_by()
     )
-    profile = _profile(trial.pk, screening_facts(facets), families)
-    profile.save()  # one UPDATE, or an INSERT when the trial has no profile yet
-    return profile
+    for trial_id, country in rows:
+        out.setdefault(trial_id, []).append(country)
+    return out
 
 
 def screening_profiles_rebuild(
@@ -71,7 +119,7 @@ def screening_profiles_rebuild(
         batch = ids[start : start + batch_size]
         rows = (
             Trial.objects.filter(pk__in=batch)
-            .only("pk")
+            .only(*_TRIAL_COLUMNS)
             .prefetch_related(
                 Prefetch(
                     "facets", queryset=Facet.objects.only("trial_id", "kind", "value", "review")
@@ -80,13 +128,19 @@ def screening_profiles_rebuild(
                     "interventions",
                     queryset=Intervention.objects.only("trial_id", "cytokine_family"),
                 ),
+                Prefetch(
+                    "conditions", queryset=Condition.objects.only("trial_id", "name", "disease")
+                ),
             )
         )
+        countries = _countries(batch)
         profiles = [
             _profile(
-                trial.pk,
+                trial,
                 screening_facts({f.kind: f for f in trial.facets.all()}),
                 (i.cytokine_family for i in trial.interventions.all()),
+                [(c.name, c.disease) for c in trial.conditions.all()],
+                countries.get(trial.pk, ()),
             )
             for trial in rows
         ]
