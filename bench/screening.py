@@ -119,6 +119,7 @@ def _templates() -> list[_Template]:
 def grow(to: int) -> float:
     """Add copies of the template trials until there are `to`; returns seconds taken."""
     from trials.models import Condition, Facet, Intervention, Location, ScreeningProfile, Trial
+    from trials.screening.vocabulary import status_rank, update_day
     from trials.services.bulk import insert_rows
 
     start = time.perf_counter()
@@ -134,17 +135,16 @@ def grow(to: int) -> float:
         for j in range(chunk_start, min(to, chunk_start + CHUNK)):
             t = templates[j % len(templates)]
             pk = next_id + j - have
-            rows[Trial].append(
-                {
-                    **t.trial,
-                    "id": pk,
-                    "registry_id": f"NCT7{j:07d}",
-                    "overall_status": _STATUSES[j % len(_STATUSES)],
-                    "last_update_posted": t.trial["last_update_posted"].replace(day=1 + j % 28)
-                    if t.trial["last_update_posted"]
-                    else None,
-                }
-            )
+            copy = {
+                **t.trial,
+                "id": pk,
+                "registry_id": f"NCT7{j:07d}",
+                "overall_status": _STATUSES[j % len(_STATUSES)],
+                "last_update_posted": t.trial["last_update_posted"].replace(day=1 + j % 28)
+                if t.trial["last_update_posted"]
+                else None,
+            }
+            rows[Trial].append(copy)
             for model, children in (
                 (Condition, t.conditions),
                 (Intervention, t.interventions),
@@ -153,7 +153,18 @@ def grow(to: int) -> float:
             ):
                 rows[model].extend({**c, "trial_id": pk} for c in children)
             if t.profile is not None:
-                rows[ScreeningProfile].append({**t.profile, "trial_id": pk})
+                # The profile's copies of the columns the copy changed, as a rebuild
+                # (trials.services.profiles) would write them.
+                rows[ScreeningProfile].append(
+                    {
+                        **t.profile,
+                        "trial_id": pk,
+                        "registry_id": copy["registry_id"],
+                        "overall_status": copy["overall_status"],
+                        "status_rank": status_rank(copy["overall_status"]),
+                        "last_update_day": update_day(copy["last_update_posted"]),
+                    }
+                )
         with transaction.atomic():
             for model, model_rows in rows.items():
                 insert_rows(model, model_rows)
@@ -177,73 +188,63 @@ def analyze() -> None:
 
 
 def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
-    """A function running hand-written SQL for the same filter as the screen: the count
-    (and conflicts hidden), the page's ids in the same order, then the page's trial rows
-    and facets. Returns (count, page ids)."""
+    """A function running hand-written SQL for the same filter as the screen, over the same
+    table (trials_screeningprofile, the narrow copy the screen reads): the count (and the
+    conflicts hidden), the page's ids in the same order, then the page's trial rows and
+    facets. Returns (count, page ids)."""
     from trials.criteria import DISEASE_LABELS, normalise_condition, related_diseases
     from trials.screening.answers import answers_from_data
     from trials.screening.verdicts import DAYS_PER_YEAR, MAX_DAYS_PER_YEAR, MIN_DAYS_PER_YEAR
     from trials.screening.vocabulary import (
         STAGE_BITS,
-        STATUSES,
         TREATMENT_CLASS_BITS,
         cytokine_families_for,
+        cytokine_mask,
         descendants,
+        phase_mask,
         treatment_mask,
         with_ancestors,
     )
 
     a = answers_from_data(profile)
-    pg = connection.vendor == "postgresql"
-    where: list[str] = ["t.removed_at IS NULL"]
+    where: list[str] = [
+        "p.cytokine_mask > 0",
+        "p.trial_id NOT IN (SELECT id FROM trials_trial WHERE removed_at IS NOT NULL)",
+    ]
     params: list[Any] = []
-    families = sorted(cytokine_families_for(a.cytokine))
-    where.append(
-        "EXISTS (SELECT 1 FROM trials_intervention i WHERE i.trial_id = t.id AND "
-        "i.cytokine_family <> '')"
-    )
+    families = cytokine_families_for(a.cytokine)
     if families:
-        where.append(
-            "EXISTS (SELECT 1 FROM trials_intervention i WHERE i.trial_id = t.id AND "
-            f"i.cytokine_family IN ({', '.join(['%s'] * len(families))}))"
-        )
-        params += families
-    if a.condition:
-        code = a.condition if a.condition in DISEASE_LABELS else normalise_condition(a.condition)
-        like = "c.name ILIKE %s" if pg else "c.name LIKE %s"
+        where.append("(p.cytokine_mask & %s) > 0")
+        params.append(cytokine_mask(families))
+    text = " ".join(a.condition.lower().split())
+    if text:
+        code = text if text in DISEASE_LABELS else normalise_condition(text)
         # The disease with its broader and narrower ones, as the screen matches them.
         codes = sorted(related_diseases(code)) if code else []
-        marks = ", ".join(["%s"] * len(codes))
         where.append(
-            f"EXISTS (SELECT 1 FROM trials_condition c WHERE c.trial_id = t.id AND ({like}"
-            + (f" OR c.disease IN ({marks})" if codes else "")
-            + "))"
+            "("
+            + " OR ".join(["p.condition_names LIKE %s"] + ["p.diseases LIKE %s"] * len(codes))
+            + ")"
         )
-        params += [f"%{a.condition}%", *codes]
+        params += [f"%{text}%", *(f"%|{c}|%" for c in codes)]
     if a.status is not None:
-        where.append(f"t.overall_status IN ({', '.join(['%s'] * len(a.status))})")
+        where.append(f"p.overall_status IN ({', '.join(['%s'] * len(a.status))})")
         params += list(a.status)
     if a.phase:
-        cast = "t.phases::text" if pg else "t.phases"
-        where.append("(" + " OR ".join([f"{cast} LIKE %s"] * len(a.phase)) + ")")
-        params += [f'%"{p}"%' for p in a.phase]
+        where.append("(p.phase_mask & %s) > 0")
+        params.append(phase_mask(a.phase))
     if a.country:
-        where.append(
-            "EXISTS (SELECT 1 FROM trials_location l WHERE l.trial_id = t.id AND "
-            "upper(l.country) = upper(%s))"
-        )
-        params.append(a.country)
+        where.append("p.countries LIKE %s")
+        params.append(f"%|{a.country.strip().lower()}|%")
 
-    # Conflicts: the same rules as trials.selectors.trial_conflict_q, written out.
-    profile_parts: list[str] = []
+    # Conflicts: the same rules as trials.selectors.profile_conflict_q, written out.
+    parts: list[str] = []
     cparams: list[Any] = []
     if a.stage is not None:
-        profile_parts.append(
-            "(NOT p.stage_review AND p.stage_mask <> 0 AND (p.stage_mask & %s) = 0)"
-        )
+        parts.append("(NOT p.stage_review AND p.stage_mask > 0 AND (p.stage_mask & %s) = 0)")
         cparams.append(STAGE_BITS[a.stage])
     if a.resectable is not None:
-        profile_parts.append("(NOT p.resectability_review AND p.resectability = %s)")
+        parts.append("(NOT p.resectability_review AND p.resectability = %s)")
         cparams.append("unresectable" if a.resectable else "resectable")
     prior: list[str] = []
     if a.prior_treatments is not None:
@@ -253,33 +254,23 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
         had_mask = treatment_mask(had)
         required_bad = sum(TREATMENT_CLASS_BITS.values()) & ~(had_mask | treatment_mask(maybe))
         if required_bad:
-            prior.append("(p.prior_required_mask & %s) <> 0")
+            prior.append("(p.prior_required_mask & %s) > 0")
             cparams.append(required_bad)
         if had_mask:
-            prior.append("(p.prior_excluded_mask & %s) <> 0")
+            prior.append("(p.prior_excluded_mask & %s) > 0")
             cparams.append(had_mask)
     if a.prior_lines is not None:
-        prior.append("(p.max_prior_lines IS NOT NULL AND p.max_prior_lines < %s)")
-        prior.append("(p.min_prior_lines IS NOT NULL AND p.min_prior_lines > %s)")
+        prior.append("p.max_prior_lines < %s")
+        prior.append("p.min_prior_lines > %s")
         cparams += [a.prior_lines, a.prior_lines]
     if prior:
-        profile_parts.append(f"(NOT p.prior_review AND ({' OR '.join(prior)}))")
-    conflict_parts: list[str] = []
-    if profile_parts:
-        conflict_parts.append(
-            "EXISTS (SELECT 1 FROM trials_screeningprofile p WHERE p.trial_id = t.id AND "
-            f"({' OR '.join(profile_parts)}))"
-        )
+        parts.append(f"(NOT p.prior_review AND ({' OR '.join(prior)}))")
     if a.age is not None:
-        years = "(lower({0}) LIKE '%%year' OR lower({0}) LIKE '%%years')"
-        ymin, ymax = years.format("t.minimum_age_text"), years.format("t.maximum_age_text")
-        conflict_parts.append(
-            f"(t.minimum_age_days IS NOT NULL AND (({ymin} AND t.minimum_age_days >= %s) "
-            f"OR (NOT {ymin} AND t.minimum_age_days >= %s)))"
-        )
-        conflict_parts.append(
-            f"(t.maximum_age_days IS NOT NULL AND (({ymax} AND t.maximum_age_days < %s) "
-            f"OR (NOT {ymax} AND t.maximum_age_days < %s)))"
+        parts.append(
+            "(p.minimum_age_in_years AND p.minimum_age_days >= %s)"
+            " OR (NOT p.minimum_age_in_years AND p.minimum_age_days >= %s)"
+            " OR (p.maximum_age_in_years AND p.maximum_age_days < %s)"
+            " OR (NOT p.maximum_age_in_years AND p.maximum_age_days < %s)"
         )
         cparams += [
             (a.age + 1) * DAYS_PER_YEAR,
@@ -288,30 +279,30 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
             a.age * MIN_DAYS_PER_YEAR,
         ]
     if a.sex is not None:
-        conflict_parts.append("upper(t.sex) = %s")
+        parts.append("p.sex = %s")
         cparams.append("MALE" if a.sex == "female" else "FEMALE")
-    conflict = " OR ".join(conflict_parts) if conflict_parts else ""
-    base = f"FROM trials_trial t WHERE {' AND '.join(where)}"
-    rank = (
-        "CASE t.overall_status "
-        + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES))
-        + f" ELSE {len(STATUSES)} END"
-    )
+    conflict = " OR ".join(parts)
+    base = f"FROM trials_screeningprofile p WHERE {' AND '.join(where)}"
     order = {
-        "last_update": "t.last_update_posted DESC NULLS LAST, t.registry_id",
-        "nct_id": "t.registry_id",
-    }.get(a.ordering, f"{rank}, t.last_update_posted DESC NULLS LAST, t.registry_id")
+        "last_update": "p.last_update_day DESC, p.registry_id",
+        "nct_id": "p.registry_id",
+    }.get(a.ordering, "p.status_rank, p.last_update_day DESC, p.registry_id")
     hide = bool(conflict) and not a.include_conflicts
     if hide:
         count_sql = (
             f"SELECT count(*), coalesce(sum(CASE WHEN ({conflict}) THEN 1 ELSE 0 END), 0) {base}"
         )
         count_params = cparams + params
-        page_sql = f"SELECT t.id {base} AND NOT ({conflict}) ORDER BY {order} LIMIT %s OFFSET %s"
+        # NULL limits never conflict: coalesce the condition so NOT keeps those rows.
+        page_sql = (
+            f"SELECT p.trial_id {base} AND NOT coalesce(({conflict}), false) "
+            f"ORDER BY {order} LIMIT %s OFFSET %s"
+        )
         page_params = params + cparams
     else:
         count_sql, count_params = f"SELECT count(*), 0 {base}", params
-        page_sql, page_params = f"SELECT t.id {base} ORDER BY {order} LIMIT %s OFFSET %s", params
+        page_sql = f"SELECT p.trial_id {base} ORDER BY {order} LIMIT %s OFFSET %s"
+        page_params = params
     page_params = [*page_params, a.page_size, (a.page - 1) * a.page_size]
 
     def run() -> tuple[int, list[int]]:
