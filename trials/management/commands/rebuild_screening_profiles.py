@@ -1,4 +1,4 @@
-"""python manage.py rebuild_screening_profiles [--id NCT...]: refold facets into profiles."""
+"""python manage.py rebuild_screening_profiles [--id NCT...]: refold trials into profiles."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from trials.services.profiles import screening_profiles_rebuild
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the screening profiles (the SQL filter's copy of each trial's facets) from "
-        "the Facet rows. Run after a change to the screening vocabularies or bit layout."
+        "Rebuild the screening profiles (the screen's copy of each trial's facets, and of the "
+        "trial columns and child values it filters by) from the stored rows. Run after a "
+        "change to the screening vocabularies or bit layout."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
