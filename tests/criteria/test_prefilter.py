@@ -222,3 +222,11 @@ def test_listings_read_the_same_with_plain_patterns() -> None:
     with mock.patch.multiple(Gated, **plain):
         slow = [extract_facets(criteria_text=t, conditions=c) for t, c in cases]
     assert fast == slow
+
+
+def test_patterns_re_cannot_skip_through_are_led_by_their_first_characters() -> None:
+    washout = prior._rx()["washout"]  # "\bwithin ...|\b\d+ days ...|[<≤]...": no skip
+    assert washout._folded is not None and washout._folded.pattern.startswith("(?=[")
+    # re skips to a literal start itself; a word-start look-behind fails fast already.
+    assert not context._MODAL._folded.pattern.startswith("(?=")  # type: ignore[union-attr]
+    assert not vocab.treatment_regex().regex.pattern.startswith("(?=[")

@@ -334,6 +334,109 @@ def _accelerated(regex: re.Pattern[str], prefixes: tuple[str, ...]) -> re.Patter
         return None
 
 
+# Most characters are letters: a look-ahead for a set with \w or \s in it, or with
+# more characters than this, rules out too few positions to pay for itself.
+_MAX_LEAD = 30
+
+
+def _first_chars(data: Any) -> tuple[set[tuple[Any, Any]], bool] | None:
+    """``(items, empty)``: class items (LITERAL, RANGE, CATEGORY) one of which the first
+    character of every non-empty match of ``data`` matches, and whether ``data`` can match
+    the empty string; None when the pattern does not say (".", a negated class...)."""
+    items: set[tuple[Any, Any]] = set()
+    for op, av in data:
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            continue  # zero width: the first character comes after it
+        if op is _c.LITERAL:
+            items.add((op, av))
+            return items, False
+        if op is _c.IN:
+            for o, a in av:
+                if o not in (_c.LITERAL, _c.RANGE, _c.CATEGORY):
+                    return None  # NEGATE and the like
+                items.add((o, a))
+            return items, False
+        if op is _c.SUBPATTERN:
+            subs = [av[3].data]
+        elif op is _c.ATOMIC_GROUP:
+            subs = [av.data]
+        elif op is _c.BRANCH:
+            subs = [b.data for b in av[1]]
+        elif op in _REPEATS:
+            subs = [av[2].data]
+        else:
+            return None  # ANY, NOT_LITERAL, back-references...
+        empty = False
+        for sub in subs:
+            got = _first_chars(sub)
+            if got is None:
+                return None
+            items |= got[0]
+            empty = empty or got[1]
+        if op in _REPEATS and av[0] == 0:
+            empty = True
+        if not empty:
+            return items, False
+    return items, True
+
+
+def _sre_skips(data: Any) -> bool:
+    """Does re itself skip to where a match can start? (It does for a pattern that opens
+    with a literal, a class or alternatives that each open with a literal, and it tries
+    a "^" pattern at the start only.) A look-ahead in front would undo that."""
+    while data and data[0][0] is _c.SUBPATTERN and not (data[0][1][1] or data[0][1][2]):
+        data = data[0][1][3].data
+    if not data:
+        return False
+    op, av = data[0]
+    if op in (_c.LITERAL, _c.IN):
+        return True
+    if op is _c.AT:
+        return av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
+    return op is _c.BRANCH and all(b.data and b.data[0][0] is _c.LITERAL for b in av[1])
+
+
+def _led(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``(?=[first characters])(?:pattern)`` for a case-sensitive pattern: the same
+    matches, but re rejects a position where no match can start with one class test
+    instead of entering every alternative there ("\\bwithin|\\b\\d+ days|..." tries each
+    at every character). None where that does not pay: unknown or unselective first
+    characters, a pattern re already skips through or one that starts at word starts,
+    flags switched part-way."""
+    if regex.flags & re.IGNORECASE:
+        return None  # (its folded twin is led instead)
+    if regex.pattern.startswith(_ANCHOR):
+        # Its look-behind already fails fast inside words, where most positions are,
+        # and a class test in front only adds to the word starts (measured slower).
+        return None
+    try:
+        data = _parsed(regex.pattern, regex.flags)
+        if _sre_skips(data) or _scoped_flags(data):
+            return None
+        got = _first_chars(data)
+        if got is None or got[1]:
+            return None
+        parts: list[str] = []
+        width = 0
+        for op, av in sorted(got[0], key=repr):
+            if op is _c.LITERAL:
+                parts.append(re.escape(chr(av)))
+                width += 1
+            elif op is _c.RANGE:
+                parts.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+                width += av[1] - av[0] + 1
+            elif av is _c.CATEGORY_DIGIT:
+                parts.append(r"\d")
+                width += 10
+            else:
+                return None  # \w, \s, \D...: nearly every position
+        if width > _MAX_LEAD:
+            return None
+        return re.compile(f"(?=[{''.join(parts)}])(?:{regex.pattern})", regex.flags)
+    except (ValueError, re.error):
+        return None
+
+
 def _shape(data: Any, fold: bool) -> tuple[Any, ...]:
     """The parse tree as nested tuples; with ``fold``, literal characters lower-cased
     (raising ValueError where lower-casing would not keep the pattern's meaning)."""
@@ -411,7 +514,9 @@ def _trap_free(text: str) -> bool:
     return text.isascii() or not ("\u0130" in text or "\u0131" in text or "\u017f" in text)
 
 
-def _blank_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
+def blank_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` with each of the (ordered, disjoint) ``spans`` replaced by as many spaces:
+    what ``regex.sub`` with spaces gives when ``spans`` are its matches' spans."""
     pieces: list[str] = []
     last = 0
     for start, end in spans:
@@ -460,10 +565,11 @@ class Gated:
         elif strings and fast is None:
             # (With the prefixes built in, the pattern is itself as quick as this.)
             self._many = re.compile(_trie(strings))
-        self.regex = regex
+        self.regex = _led(regex) or regex
         self.pattern = regex.pattern
         self.flags = regex.flags
-        self._folded = _folded_twin(regex)
+        folded = _folded_twin(regex)
+        self._folded = folded and (_led(folded) or folded)
 
     def __repr__(self) -> str:
         return f"Gated({self.plain!r})"
@@ -526,5 +632,5 @@ class Gated:
         if not self.may_match(string, low):
             return string
         if self._folded is not None and _trap_free(string):
-            return _blank_spans(string, (m.span() for m in self._folded.finditer(low)))
+            return blank_spans(string, (m.span() for m in self._folded.finditer(low)))
         return self.regex.sub(lambda m: " " * len(m.group(0)), string)

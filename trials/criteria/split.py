@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from markdown_it import MarkdownIt
@@ -48,9 +49,45 @@ _OFF = [
 # The full parser; only its inline rules are used (``parseInline``), for the few inline
 # tokens that hold emphasis or entities.
 _MD = MarkdownIt("commonmark").disable(_OFF)
-# Block structure only: most inline tokens are plain text lines, read directly by
-# _inline_lines, so running the inline parser over all of them is wasted work.
-_MD_BLOCK = MarkdownIt("commonmark").disable([*_OFF, "inline", "text_join"])
+
+# Block rules that few listings give any occasion to fire, each with a cheap test that is
+# true wherever the rule could match. markdown-it tries every enabled rule at each line
+# start, and "lheading" scans a whole paragraph (running the terminator rules on every
+# line) before it finds no underline, which the paragraph rule then does again: leaving
+# out a rule that cannot match makes the block parse about a fifth faster. A rule that
+# fails changes nothing the parse yields (lheading leaves state.parentType at
+# "paragraph", but only list_block reads it, when called as a paragraph terminator, and
+# every caller of that sets it to "paragraph" first).
+# The line tests run on the text with "\r" made a line break, as markdown-it's
+# normalisation does ("\r\n" becomes an extra empty line, which neither test matches).
+# heading (ATX): a "#" opens the line's content.
+# lheading (setext): a line of only "-" or only "=", between spaces and tabs.
+_SETEXT_UNDERLINE = re.compile(r"^[ \t]*(?:-+|=+)[ \t]*$", re.MULTILINE)
+# hr: three or more of one of "*-_", with only spaces and tabs between and after, up to
+# the line end. Not anchored at the line start: a list item's content starts after its
+# marker ("- ***").
+_THEMATIC_BREAK = re.compile(r"([*_-])(?:[ \t]*\1){2,}[ \t]*$", re.MULTILINE)
+
+
+def _unused_block_rules(text: str) -> tuple[str, ...]:
+    """The optional block rules (see above) that cannot match anywhere in ``text``."""
+    lines = text.replace("\r", "\n") if "\r" in text else text
+    off: list[str] = []
+    if "#" not in text:
+        off.append("heading")
+    if not _SETEXT_UNDERLINE.search(lines):
+        off.append("lheading")
+    if not _THEMATIC_BREAK.search(lines):
+        off.append("hr")
+    return tuple(off)
+
+
+@cache
+def _block_parser(off: tuple[str, ...]) -> MarkdownIt:
+    """Block structure only, without the rules ``off``: most inline tokens are plain text
+    lines, read directly by _inline_lines, so running the inline parser over all of them
+    is wasted work. (At most eight parsers, one per set of rules left out.)"""
+    return MarkdownIt("commonmark").disable([*_OFF, "inline", "text_join", *off])
 
 
 # Inline syntax the enabled inline rules act on besides line breaks and backslash escapes:
@@ -267,7 +304,7 @@ def _block_tokens(text: str) -> list[tuple[str, str]]:
     which say nothing here)."""
     return [
         (tok.type, tok.content)
-        for tok in _MD_BLOCK.parse(text)
+        for tok in _block_parser(_unused_block_rules(text)).parse(text)
         if tok.type not in ("paragraph_open", "paragraph_close")
     ]
 
@@ -335,3 +372,7 @@ def split_criteria(text: str) -> list[CriterionItem]:
                     if in_list and item_started:
                         item_started[-1] = True
     return items
+
+
+# Build the parser most listings use at import rather than while reading the first one.
+_block_parser(_unused_block_rules(""))

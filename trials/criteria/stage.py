@@ -16,7 +16,7 @@ from functools import cache
 
 from .context import ItemContext
 from .model import STAGES, Evidence, FacetValue
-from .prefilter import Gated
+from .prefilter import Gated, blank_spans, needle_text
 from .split import CriterionItem
 from .text import blank_all, fold, sentences
 from .vocab import load
@@ -169,14 +169,20 @@ def _positive(sentence: str) -> _Sentence:
     out = _Sentence()
     text = blank_all(sentence, rx.with_or_without)
     found_token = False
+    # Each pattern below is blanked out right after it is read. The spans its finditer
+    # found are the ones blank_all would find again: blanked from them, the pattern
+    # (and its pre-check) runs once per sentence instead of twice.
+    spans: list[tuple[int, int]] = []
     for m in rx.stage_token.finditer(text):
+        spans.append(m.span())
         got = _parse_seq(m.group("seq"))
         if got:
             found_token = True
             out.strong |= got
             ranged = _RANGED.search(m.group("seq"))
             out.rules.add("stage.range" if ranged else "stage.explicit")
-    text = blank_all(text, rx.stage_token)
+    if spans:
+        text = blank_spans(text, spans)
     negate_all = bool(rx.negated_sentence.match(text))
     if negate_all:
         # "no ... locally advanced inoperable disease" rules out the inoperable kind,
@@ -187,12 +193,15 @@ def _positive(sentence: str) -> _Sentence:
         out.rules.add("stage.negated")
         text = blank_all(text, rx.negation)
     for rule, stages, regex in rx.words:
+        spans = []
         for m in regex.finditer(text):
+            spans.append(m.span())
             if rule == "stage.advanced" and rx.advanced_not_stage.match(text, m.start()):
                 continue
             out.weak.setdefault(rule, set()).update(stages)
             out.rules.add(rule)
-        text = blank_all(text, regex)
+        if spans:
+            text = blank_spans(text, spans)
     # TNM or unnumbered stage wording counts as unread only when no numeral was read.
     out.unreadable = rx.stage_mention.test(text) and not found_token
     if negate_all:
@@ -305,6 +314,13 @@ def _read_item(item: CriterionItem, r: _Reading, *, resectability: bool) -> None
 
 def _read_condition(name: str, r: _Reading) -> None:
     rx = _rx()
+    # As for the criteria in read_stage: whatever _positive reads (or blanks before
+    # reading) contains a hint or hint_abbrev match, so a name without one, most names,
+    # has nothing to read. (On needle_text, which maps the letters IGNORECASE matches to
+    # ASCII ones, so that a pattern's match always shows its hint there.)
+    low = needle_text(name)
+    if not rx.hint.test(low, low) and not (_ABBREV_GATE.search(name) and rx.hint_abbrev.test(name)):
+        return
     text = blank_all(name, rx.condition_nodes)
     read = _positive(text)
     if read.any():
