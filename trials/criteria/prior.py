@@ -392,7 +392,9 @@ def _prior_facet(r: _Reading) -> FacetValue:
     excluded = set(r.excluded)
     conflict = required & {c for e in excluded for c in (e, *ancestors(e))} | (required & excluded)
     evidence: dict[Evidence, None] = {}
-    for cls in required | excluded:
+    # In vocabulary order: iterating the set would order the quotes by string hash, which
+    # differs from process to process.
+    for cls in (c for c in TREATMENT_CLASSES if c in required or c in excluded):
         evidence.update(dict.fromkeys(r.required.get(cls, []) + r.excluded.get(cls, [])))
     min_lines = max((n for n, _ in r.min_lines), default=None)
     max_lines = min((n for n, _ in r.max_lines), default=None)
