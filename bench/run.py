@@ -359,9 +359,10 @@ def throughput(db_url: str, data: Path, size: int, seconds: int) -> dict[str, An
     try:
         for _ in range(100):
             try:
-                requests.get(f"{base}/healthz", timeout=2)
+                requests.get(f"{base}/healthz", timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
+                # Not up yet, or a worker's first request (imports, connections) is slow.
                 time.sleep(0.2)
         VAR.mkdir(parents=True, exist_ok=True)
         api_script = VAR / "screen_api.lua"
