@@ -198,10 +198,12 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
     from trials.screening.vocabulary import (
         STAGE_BITS,
         TREATMENT_CLASS_BITS,
+        country_key,
         cytokine_families_for,
         cytokine_mask,
         descendants,
         phase_mask,
+        search_text,
         treatment_mask,
         with_ancestors,
     )
@@ -216,7 +218,7 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
     if families:
         where.append("(p.cytokine_mask & %s) > 0")
         params.append(cytokine_mask(families))
-    text = " ".join(a.condition.lower().split())
+    text = search_text(a.condition)
     if text:
         code = text if text in DISEASE_LABELS else normalise_condition(text)
         # The disease with its broader and narrower ones, as the screen matches them.
@@ -235,7 +237,7 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
         params.append(phase_mask(a.phase))
     if a.country:
         where.append("p.countries LIKE %s")
-        params.append(f"%|{a.country.strip().lower()}|%")
+        params.append(f"%|{country_key(a.country)}|%")
 
     # Conflicts: the same rules as trials.selectors.profile_conflict_q, written out.
     parts: list[str] = []

@@ -52,10 +52,12 @@ from trials.screening.vocabulary import (
     STAGE_BITS,
     STATUSES,
     TREATMENT_CLASS_BITS,
+    country_key,
     cytokine_families_for,
     cytokine_mask,
     descendants,
     phase_mask,
+    search_text,
     treatment_mask,
     with_ancestors,
 )
@@ -148,9 +150,9 @@ def trial_screen_one(*, trial: Trial, answers: Answers) -> TrialVerdict:
 
 
 def trials_in_scope() -> QuerySet[Trial]:
-    """Listed trials (not removed) with at least one cytokine therapy (contract section 1);
-    the same rule as profiles_in_scope, read through the trial's screening profile."""
-    return Trial.objects.filter(removed_at__isnull=True, screening__cytokine_mask__gt=0)
+    """Listed trials (not removed) with at least one cytokine therapy (contract section 1):
+    the trials of profiles_in_scope."""
+    return Trial.objects.filter(pk__in=profiles_in_scope().values("trial_id"))
 
 
 def profiles_in_scope() -> QuerySet[ScreeningProfile]:
@@ -240,11 +242,6 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def condition_search_text(condition: str) -> str:
-    """The condition as profiles store names: lower case, single spaces."""
-    return " ".join(condition.lower().split())
-
-
 def profiles_search(
     *,
     cytokine: Iterable[str] = (),
@@ -265,7 +262,7 @@ def profiles_search(
     if families:
         mask = cytokine_mask(families)
         profiles = profiles.filter(GreaterThan(F("cytokine_mask").bitand(mask), 0))
-    text = condition_search_text(condition)
+    text = search_text(condition)
     if text:
         match = Q(condition_names__contains=text)
         code = text if text in DISEASE_LABELS else normalise_condition(text)
@@ -282,7 +279,7 @@ def profiles_search(
         if not wanted:
             return profiles.none()
         profiles = profiles.filter(GreaterThan(F("phase_mask").bitand(wanted), 0))
-    place = country.strip().lower()
+    place = country_key(country)
     if place:
         profiles = profiles.filter(countries__contains=f"|{place}|")
     if near is not None:

@@ -42,11 +42,13 @@ __all__ = [
     "classes_from_mask",
     "condition_names_text",
     "countries_text",
+    "country_key",
     "cytokine_families_for",
     "cytokine_mask",
     "descendants",
     "diseases_text",
     "phase_mask",
+    "search_text",
     "stage_mask",
     "stages_from_mask",
     "status_rank",
@@ -194,9 +196,19 @@ def status_rank(status: str) -> int:
 # delimited so a whole value can be matched ("|france|" never matches "|french guiana|").
 
 
+def search_text(value: str) -> str:
+    """Text as profiles store it and searches compare it: lower case, single spaces."""
+    return " ".join(value.lower().split())
+
+
+def country_key(name: str) -> str:
+    """A country as `countries_text` stores it between its delimiters."""
+    return search_text(name).replace("|", " ")
+
+
 def condition_names_text(names: Iterable[str]) -> str:
-    """Condition names, lower-cased, one per line, with a line break at each end."""
-    return "\n" + "".join(f"{' '.join(name.lower().split())}\n" for name in names)
+    """Condition names (search_text), one per line, with a line break at each end."""
+    return "\n" + "".join(f"{search_text(name)}\n" for name in names)
 
 
 def diseases_text(codes: Iterable[str]) -> str:
@@ -204,11 +216,7 @@ def diseases_text(codes: Iterable[str]) -> str:
 
 
 def countries_text(countries: Iterable[str]) -> str:
-    return "".join(
-        f"|{name}|"
-        for name in sorted({c.strip().lower().replace("|", " ") for c in countries})
-        if name
-    )
+    return "".join(f"|{key}|" for key in sorted({country_key(c) for c in countries}) if key)
 
 
 def update_day(day: dt.date | None) -> int:
