@@ -2,23 +2,15 @@
 
 from django.db import migrations, models
 
-from trials.screening.verdicts import in_years
-from trials.screening.vocabulary import (
-    condition_names_text,
-    countries_text,
-    diseases_text,
-    phase_mask,
-    status_rank,
-    update_day,
-)
+from trials.services.profiles import SEARCH_COLUMNS, profile_search_columns
 
 BATCH = 500  # profiles per UPDATE batch: bounded memory on a large database
 
 
 def fill_search_columns(apps, schema_editor):
-    """Copy the trial columns and child values into existing profiles (new ones get them
-    from trials.services.profiles). Historical models, so later schema changes to these
-    models do not break this step."""
+    """Copy the trial columns and child values into existing profiles, as a rebuild
+    computes them (profile_search_columns). Historical models, so later schema changes to
+    these models do not break the reads and writes here."""
     Trial = apps.get_model("trials", "Trial")
     Condition = apps.get_model("trials", "Condition")
     Location = apps.get_model("trials", "Location")
@@ -40,49 +32,23 @@ def fill_search_columns(apps, schema_editor):
             .order_by()
         ):
             countries.setdefault(trial_id, set()).add(country)
-        profiles = []
-        for trial in Trial.objects.filter(pk__in=batch):
-            names = conditions.get(trial.pk, [])
-            profiles.append(
-                Profile(
-                    trial_id=trial.pk,
-                    registry_id=trial.registry_id,
-                    overall_status=trial.overall_status,
-                    status_rank=status_rank(trial.overall_status),
-                    last_update_day=update_day(trial.last_update_posted),
-                    phase_mask=phase_mask(trial.phases or ()),
-                    minimum_age_days=trial.minimum_age_days,
-                    maximum_age_days=trial.maximum_age_days,
-                    minimum_age_in_years=in_years(trial.minimum_age_text),
-                    maximum_age_in_years=in_years(trial.maximum_age_text),
-                    sex=trial.sex.strip().upper(),
-                    condition_names=condition_names_text(n for n, _ in names),
-                    diseases=diseases_text(d for _, d in names),
-                    countries=countries_text(countries.get(trial.pk, ())),
-                )
+        profiles = [
+            Profile(
+                trial_id=trial.pk,
+                **profile_search_columns(
+                    trial, conditions.get(trial.pk, []), countries.get(trial.pk, ())
+                ),
             )
+            for trial in Trial.objects.filter(pk__in=batch)
+        ]
         # An upsert of existing rows: one INSERT ... ON CONFLICT per batch, where
         # bulk_update's CASE per row and column took minutes at 100,000 profiles.
         Profile.objects.bulk_create(
-            profiles, update_conflicts=True, unique_fields=["trial"], update_fields=FIELDS
+            profiles,
+            update_conflicts=True,
+            unique_fields=["trial"],
+            update_fields=list(SEARCH_COLUMNS),
         )
-
-
-FIELDS = [
-    "registry_id",
-    "overall_status",
-    "status_rank",
-    "last_update_day",
-    "phase_mask",
-    "minimum_age_days",
-    "maximum_age_days",
-    "minimum_age_in_years",
-    "maximum_age_in_years",
-    "sex",
-    "condition_names",
-    "diseases",
-    "countries",
-]
 
 
 class Migration(migrations.Migration):

@@ -13,6 +13,7 @@ touched. Removal is the exception: `Trial.removed_at` is read from Trial itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -49,6 +50,36 @@ _TRIAL_COLUMNS: tuple[str, ...] = (
 )
 
 
+def profile_search_columns(
+    trial: Any, conditions: Sequence[tuple[str, str]], countries: Iterable[str]
+) -> dict[str, Any]:
+    """The profile's copies of the trial's columns and child values (SEARCH_COLUMNS), from
+    a trial row with the _TRIAL_COLUMNS, its (name, disease code) condition pairs and its
+    site countries. Also used by migration 0005 with historical models."""
+    return {
+        "registry_id": trial.registry_id,
+        "overall_status": trial.overall_status,
+        "status_rank": status_rank(trial.overall_status),
+        "last_update_day": update_day(trial.last_update_posted),
+        "phase_mask": phase_mask(trial.phases or ()),
+        "minimum_age_days": trial.minimum_age_days,
+        "maximum_age_days": trial.maximum_age_days,
+        "minimum_age_in_years": in_years(trial.minimum_age_text),
+        "maximum_age_in_years": in_years(trial.maximum_age_text),
+        "sex": trial.sex.strip().upper(),
+        "condition_names": condition_names_text(name for name, _ in conditions),
+        "diseases": diseases_text(code for _, code in conditions),
+        "countries": countries_text(countries),
+    }
+
+
+SEARCH_COLUMNS: tuple[str, ...] = tuple(
+    profile_search_columns(
+        Trial(minimum_age_text="", maximum_age_text="", sex="", phases=[]), (), ()
+    )
+)
+
+
 def _profile(
     trial: Trial,
     facts: ScreeningFacts,
@@ -69,19 +100,7 @@ def _profile(
         max_prior_lines=facts.max_prior_lines,
         prior_review=facts.prior_review,
         cytokine_mask=cytokine_mask(families),
-        registry_id=trial.registry_id,
-        overall_status=trial.overall_status,
-        status_rank=status_rank(trial.overall_status),
-        last_update_day=update_day(trial.last_update_posted),
-        phase_mask=phase_mask(trial.phases or ()),
-        minimum_age_days=trial.minimum_age_days,
-        maximum_age_days=trial.maximum_age_days,
-        minimum_age_in_years=in_years(trial.minimum_age_text),
-        maximum_age_in_years=in_years(trial.maximum_age_text),
-        sex=trial.sex.strip().upper(),
-        condition_names=condition_names_text(name for name, _ in conditions),
-        diseases=diseases_text(code for _, code in conditions),
-        countries=countries_text(countries),
+        **profile_search_columns(trial, conditions, countries),
     )
 
 
