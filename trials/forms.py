@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.renderers import Jinja2
 
 from trials.screening.answers import (
     DEFAULT_PAGE_SIZE,
@@ -63,6 +64,7 @@ _NEAR_FIELDS = ("near_lat", "near_lon", "near_radius_km")
 
 
 class SearchForm(forms.Form):
+    default_renderer = Jinja2()
     condition = forms.CharField(
         label="Type of cancer",
         required=False,
