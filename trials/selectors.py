@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db.models import (
@@ -434,13 +434,41 @@ def _page_prefetches() -> list[Prefetch]:
                 "trial_id", "name", "type", "cytokine_family", "other_names"
             ),
         ),
-        Prefetch(
-            "facets",
-            queryset=Facet.objects.only(
-                "trial_id", "kind", "value", "evidence", "review", "provenance", "rule"
-            ),
-        ),
     ]
+
+
+# What the screen API shows of a trial, and what its verdict reads (the age and sex limits).
+_VERDICT_FIELDS = (
+    "registry_id",
+    "brief_title",
+    "overall_status",
+    "minimum_age_days",
+    "maximum_age_days",
+    "minimum_age_text",
+    "maximum_age_text",
+    "sex",
+)
+
+
+class FacetRow(NamedTuple):
+    """A facet as a verdict reads it (trials.screening.verdicts.FacetRecord), read as a
+    plain row: a page of results holds a few hundred facets, and model instances and the
+    prefetch machinery cost more than the verdicts themselves."""
+
+    kind: str
+    value: Any
+    evidence: Any
+    review: str
+
+
+def _page_facets(page_ids: list[int]) -> dict[int, dict[str, FacetRow]]:
+    facets: dict[int, dict[str, FacetRow]] = {pk: {} for pk in page_ids}
+    rows = Facet.objects.filter(trial_id__in=page_ids).values_list(
+        "trial_id", "kind", "value", "evidence", "review"
+    )
+    for trial_id, kind, value, evidence, review in rows:
+        facets[trial_id][kind] = FacetRow(kind, value, evidence, review)
+    return facets
 
 
 def _profile_order(ordering: str) -> list[object]:
@@ -453,8 +481,10 @@ def _profile_order(ordering: str) -> list[object]:
     return ["status_rank", "-last_update_day", "registry_id"]
 
 
-def trials_screen(*, answers: Answers) -> ScreenResult:
-    """One page of trials matching the plain filters, each with its verdict.
+def trials_screen(*, answers: Answers, listing: bool = True) -> ScreenResult:
+    """One page of trials matching the plain filters, each with its verdict; `listing`
+    loads what a results page shows beside the verdict (conditions, agents, sites), which
+    the screen API leaves out.
 
     Filtering (plain filters and, unless `include_conflicts`, leaving out conflicts) is done
     in SQL over the whole database, on the screening profiles alone; verdicts and reasons
@@ -473,13 +503,15 @@ def trials_screen(*, answers: Answers) -> ScreenResult:
     offset = (answers.page - 1) * answers.page_size
 
     if answers.near is not None:
-        return _screen_near(base, answers, conflict, offset)
+        return _screen_near(base, answers, conflict, offset, listing=listing)
 
     # A narrow search is read whole, in one scan, and counted and ordered here; only a
     # broad one (more than SMALL_RESULT matches) costs a count and an ordered page.
     rows = _sort_key_rows(base, conflict)[: SMALL_RESULT + 1]
     if len(rows) <= SMALL_RESULT:
-        return _page_of_rows(rows, answers, offset, hide=conflict is not None, nearest={})
+        return _page_of_rows(
+            rows, answers, offset, hide=conflict is not None, nearest={}, listing=listing
+        )
 
     hidden: int | None = None
     listed = base
@@ -501,7 +533,7 @@ def trials_screen(*, answers: Answers) -> ScreenResult:
         if count > offset
         else []
     )
-    results = _screened(page_ids, answers, distances={})
+    results = _screened(page_ids, answers, distances={}, listing=listing)
     return ScreenResult(results, count, answers.page, answers.page_size, hidden)
 
 
@@ -529,6 +561,7 @@ def _page_of_rows(
     *,
     hide: bool,
     nearest: dict[int, float],
+    listing: bool,
 ) -> ScreenResult:
     """Count, leave out conflicts (unless asked for), order and page the rows as the SQL
     path would (`_profile_order`, or distance when a place was given)."""
@@ -546,12 +579,17 @@ def _page_of_rows(
     else:
         kept.sort(key=lambda r: (r[1], -r[2], r[3]))
     page_ids = [r[0] for r in kept[offset : offset + answers.page_size]]
-    results = _screened(page_ids, answers, distances=nearest)
+    results = _screened(page_ids, answers, distances=nearest, listing=listing)
     return ScreenResult(results, len(kept), answers.page, answers.page_size, hidden)
 
 
 def _screen_near(
-    base: QuerySet[ScreeningProfile], answers: Answers, conflict: Q | None, offset: int
+    base: QuerySet[ScreeningProfile],
+    answers: Answers,
+    conflict: Q | None,
+    offset: int,
+    *,
+    listing: bool,
 ) -> ScreenResult:
     """Distance search: the box is in SQL, the exact radius and distance in Python."""
     near = answers.near
@@ -571,25 +609,29 @@ def _screen_near(
         offset,
         hide=conflict is not None,
         nearest=nearest,
+        listing=listing,
     )
 
 
 def _screened(
-    page_ids: list[int], answers: Answers, *, distances: dict[int, float]
+    page_ids: list[int], answers: Answers, *, distances: dict[int, float], listing: bool
 ) -> list[ScreenedTrial]:
+    """The page's trials with their verdicts; with `listing`, also what a results page
+    shows of each (conditions, agents and the sites to show first)."""
     if not page_ids:
         return []
-    rows = (
-        Trial.objects.filter(pk__in=page_ids)
-        .defer(*_PAGE_DEFERRED)
-        .prefetch_related(*_page_prefetches())
-    )
+    rows = Trial.objects.filter(pk__in=page_ids)
+    if listing:
+        rows = rows.defer(*_PAGE_DEFERRED).prefetch_related(*_page_prefetches())
+    else:
+        rows = rows.only(*_VERDICT_FIELDS)
     trials = {t.pk: t for t in rows}
-    sites, site_counts = _page_locations(page_ids, answers)
+    facets = _page_facets(page_ids)
+    sites, site_counts = _page_locations(page_ids, answers) if listing else ({}, {})
     out: list[ScreenedTrial] = []
     for pk in page_ids:
         trial = trials[pk]
-        verdict = trial_verdict(answers=answers, facets=list(trial.facets.all()), limits=trial)
+        verdict = trial_verdict(answers=answers, facets=facets[pk], limits=trial)
         out.append(
             ScreenedTrial(
                 trial=trial,

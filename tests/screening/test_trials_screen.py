@@ -235,6 +235,31 @@ def test_a_page_costs_a_fixed_number_of_queries(
     assert all(s.trial.conditions.all() and s.verdict for s in result.results)
 
 
+def test_the_api_screen_loads_the_same_verdicts_without_the_listing(
+    trial_factory: TrialFactory, django_assert_max_num_queries: Any
+) -> None:
+    for i in range(30):
+        trial_factory(
+            f"NCT100000{i:02d}",
+            stages=["III", "IV"] if i % 2 else ["IV"],
+            locations=(BOSTON,),
+            prior={"excluded": ["platinum_chemotherapy"]},
+        )
+    answers = Answers(stage="III", prior_treatments=("interleukin",), age=50, page_size=25)
+    listed = trials_screen(answers=answers)
+    # The matches (one read; past SMALL_RESULT also a count and a page), the page's trials
+    # and their facets: no sites, conditions or agents.
+    with django_assert_max_num_queries(5):
+        lean = trials_screen(answers=answers, listing=False)
+    assert (
+        (lean.count, lean.hidden_conflicts) == (listed.count, listed.hidden_conflicts) == (15, 15)
+    )
+    assert [(s.trial.registry_id, s.verdict) for s in lean.results] == [
+        (s.trial.registry_id, s.verdict) for s in listed.results
+    ]
+    assert all(s.nearest_locations == [] for s in lean.results)
+
+
 def test_a_condition_search_finds_broader_and_narrower_listings(
     trial_factory: TrialFactory,
 ) -> None:
