@@ -58,6 +58,7 @@ from trials.screening.vocabulary import (
     descendants,
     phase_mask,
     search_text,
+    status_rank,
     treatment_mask,
     with_ancestors,
 )
@@ -273,7 +274,13 @@ def profiles_search(
                 match |= Q(diseases__contains=f"|{related}|")
         profiles = profiles.filter(match)
     if status is not None:
-        profiles = profiles.filter(overall_status__in=list(status))
+        if all(s in STATUSES for s in status):
+            # The same filter on the status's rank: an integer that the order and count
+            # index (profile_status_order) leads with, so a count reads that range of the
+            # index alone. Unknown statuses all share one rank, hence the text fallback.
+            profiles = profiles.filter(status_rank__in=sorted({status_rank(s) for s in status}))
+        else:
+            profiles = profiles.filter(overall_status__in=list(status))
     if phase:
         wanted = phase_mask(phase)
         if not wanted:

@@ -57,6 +57,10 @@ FILTERS: list[dict[str, Any]] = [
     {},
     {"status": None},
     {"status": ("COMPLETED",)},
+    # Known statuses are matched on their rank, anything else on the text.
+    {"status": ("ACTIVE_NOT_RECRUITING", "SUSPENDED", "ENROLLING_BY_INVITATION")},
+    {"status": ("NOT_A_REGISTRY_STATUS",)},
+    {"status": ("RECRUITING", "NOT_A_REGISTRY_STATUS")},
     {"cytokine": ("IL2",)},
     {"cytokine": ("interferon",)},
     {"cytokine": ("interleukin",), "status": None},
