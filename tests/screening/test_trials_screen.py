@@ -277,3 +277,11 @@ def test_a_condition_search_finds_broader_and_narrower_listings(
         "NCT20000004",
     ]
     assert ids(replace(pleural, condition="lymphoma")) == ["NCT20000005"]
+
+
+def test_a_filter_that_can_match_nothing_gives_an_empty_page(trial_factory: TrialFactory) -> None:
+    trial_factory("NCT30000001")
+    # A phase outside the vocabulary has no bit: the selector returns QuerySet.none().
+    result = trials_screen(answers=Answers(phase=("NOT_A_PHASE",)))
+    assert (result.count, result.results, result.hidden_conflicts) == (0, [], None)
+    assert ids(Answers()) == ["NCT30000001"]
