@@ -407,6 +407,7 @@ def throughput(db_url: str, data: Path, size: int, seconds: int) -> dict[str, An
             "page_post_check_status": check.status_code,
             "api": wrk.run(f"{base}/api/v1/screen/", api_script, seconds=seconds),
             "page": wrk.run(f"{base}/", page_script, seconds=seconds),
+            "form": wrk.run(f"{base}/", None, seconds=seconds),
         }
     finally:
         proc.terminate()
@@ -588,7 +589,13 @@ def table(results: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|",
         ]
         for db, t in results["throughput"].items():
-            for what, label in (("api", "POST /api/v1/screen/"), ("page", "POST / (results)")):
+            for what, label in (
+                ("form", "GET / (search page)"),
+                ("api", "POST /api/v1/screen/"),
+                ("page", "POST / (results)"),
+            ):
+                if what not in t:
+                    continue
                 w = t[what]
                 ok = w["requests_per_second"] >= GOALS["throughput_rps"] and w["errors"] == 0
                 lines.append(

@@ -63,12 +63,14 @@ def parse(out: str) -> dict[str, Any]:
 
 
 def run(
-    url: str, script: Path, *, seconds: int, threads: int = 2, connections: int = 8
+    url: str, script: Path | None, *, seconds: int, threads: int = 2, connections: int = 8
 ) -> dict[str, Any]:
-    """Run wrk for `seconds` and parse its report."""
+    """Run wrk for `seconds` (GETs of `url` without a script) and parse its report."""
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        cmd += ["-s", str(script)]
     out = subprocess.run(
-        [*cmd, "-s", str(script), url],
+        [*cmd, url],
         capture_output=True,
         text=True,
         timeout=seconds + 60,  # wrk's own -d bounds it; this only catches a hung wrk
