@@ -12,9 +12,12 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +27,7 @@ from trials.screening.answers import MAX_PAGE_SIZE, ORDERING_LABELS, Answers
 from trials.screening.verdicts import DISCLAIMER, FACET_LABELS, TrialVerdict
 from trials.screening.vocabulary import DISEASE_LABELS, TREATMENT_CLASS_LABELS
 from trials.selectors import (
+    COUNTRIES_CACHE_SECONDS,
     ScreenResult,
     location_countries,
     trial_detail_get,
@@ -46,15 +50,33 @@ def _form_context() -> dict[str, Any]:
     }
 
 
+# The blank search form's fields, kept as long as the country suggestions they list.
+BLANK_FIELDS_CACHE_KEY = "screener:blank-search-fields"
+
+
+def _blank_fields() -> SafeString:
+    """The blank search form's fields, rendered once per process and cache period: they
+    hold no answers and no CSRF token (the form tag around them does), and drawing the
+    form's widgets was most of a GET of the search page."""
+
+    def draw() -> str:
+        return render_to_string(
+            "trials/_search_fields.html", {**_form_context(), "form": SearchForm()}
+        )
+
+    fields: str = cache.get_or_set(BLANK_FIELDS_CACHE_KEY, draw, COUNTRIES_CACHE_SECONDS)
+    return mark_safe(fields)  # our own template's output, escaped there
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 # Pages that may show answers are never cached (Cache-Control: no-store).
 @never_cache
 def search_view(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST: the form again, with the results below it."""
-    context = _form_context()
     if request.method != "POST":
-        context["form"] = SearchForm()
+        context = {"form": SearchForm(), "blank_fields": _blank_fields()}
         return render(request, "trials/search.html", context)
+    context = _form_context()
     form = SearchForm(request.POST)
     context["form"] = form
     if not form.is_valid() or form.answers is None:

@@ -6,9 +6,11 @@ import itertools
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from tests.web.pages import banned_words, read_page
+from trials.views import BLANK_FIELDS_CACHE_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +207,24 @@ def test_results_page_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         response = search(client, stage="IV", age="50")
     assert response.content.decode().count('class="result result-') == 20
+
+
+def test_the_blank_form_is_drawn_once_and_never_carries_answers(client: Client) -> None:
+    cache.delete(BLANK_FIELDS_CACHE_KEY)
+    first = client.get("/")
+    assert cache.get(BLANK_FIELDS_CACHE_KEY) is not None
+    answered = client.post("/", {"condition": "ocular melanoma", "age": "67"})
+    again = client.get("/")
+    # The POSTed form shows the answers; the blank one, drawn before, never does.
+    assert 'value="ocular melanoma"' in answered.content.decode()
+    assert "ocular melanoma" not in again.content.decode()
+    assert 'value="67"' not in again.content.decode()
+    assert _fields(first) == _fields(again)
+    # Each page still gets a CSRF field of its own in the form tag around the fields.
+    assert 'name="csrfmiddlewaretoken"' in again.content.decode()
+    assert "csrfmiddlewaretoken" not in cache.get(BLANK_FIELDS_CACHE_KEY)
+
+
+def _fields(response: Any) -> str:
+    html = response.content.decode()
+    return html[html.index('<fieldset class="group">') : html.index("Show trials")]
