@@ -74,6 +74,8 @@ def all_gated() -> list[tuple[str, Gated]]:
     found += [(f"conditions.{c}", g) for c, g in table]
     found += [(f"term.{i}", t.regex) for i, t in enumerate(vocab.treatment_terms())]
     found += [("split.section_head", split._SECTION_HEAD)]
+    found += [("split.inline_section", split._INLINE_SECTION)]
+    found += [("split.glued_number", split._GLUED_NUMBER)]
     return found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from .prefilter import Gated
 from .vocab import compile_words, load
@@ -23,6 +23,10 @@ def _tables() -> tuple[Gated, tuple[tuple[str, Gated], ...], Gated]:
 DISEASE_LABELS: dict[str, str] = {d["code"]: d["label"] for d in load("diseases")["diseases"]}
 
 
+# Cached: a pure function of the name, and names recur (a listing's conditions are read
+# for its facets and again for its condition rows; "Breast Cancer" names many listings).
+# Kept small, a cache of recent names rather than of every name ever seen.
+@lru_cache(maxsize=256)
 def normalise_condition(name: str) -> str:
     """Disease code for a condition name, or "" when it names no known disease."""
     text = name.strip()

@@ -55,10 +55,28 @@ def item_contexts(
         folded = [fold(i.text) for i in items]
     # The pre-checks' lower case (needle_text) of an ASCII text is its fold(), at hand.
     lows = [f if i.text.isascii() else None for i, f in zip(items, folded, strict=True)]
-    pairs = list(zip(items, lows, strict=True))
-    prefix = [rx["cohort_prefix"].test(i.text, low) for i, low in pairs]
-    opens_options = [rx["alternatives_parent"].test(i.text, low) for i, low in pairs]
-    population = [i.depth > 0 and rx["population_sentence"].test(i.text, low) for i, low in pairs]
+    prefix_rx = rx["cohort_prefix"]
+    prefix = [prefix_rx.test(i.text, low) for i, low in zip(items, lows, strict=True)]
+    # Whether an item opens options matters only for items that are parents, and whether
+    # it is a population sentence only near an item with one such sentence of its own:
+    # both are read when first asked, for those few items, rather than for every item.
+    opens_options: dict[int, bool] = {}
+    population: dict[int, bool] = {}
+
+    def opens(p: int) -> bool:
+        got = opens_options.get(p)
+        if got is None:
+            got = opens_options[p] = rx["alternatives_parent"].test(items[p].text, lows[p])
+        return got
+
+    def is_population(j: int) -> bool:
+        got = population.get(j)
+        if got is None:
+            got = population[j] = items[j].depth > 0 and rx["population_sentence"].test(
+                items[j].text, lows[j]
+            )
+        return got
+
     out: list[ItemContext] = []
     parents: list[int] = []
     for idx, item in enumerate(items):
@@ -72,7 +90,7 @@ def item_contexts(
             or prefix[idx]
             or (bool(parents) and any(prefix[p] for p in parents))
         )
-        alternative = bool(parents) and any(opens_options[p] for p in parents)
+        alternative = bool(parents) and any(opens(p) for p in parents)
         # Two or more "patients with X must ..." sentences, in one criterion or among
         # siblings, describe different populations.
         own = (
@@ -84,7 +102,7 @@ def item_contexts(
             cohort = True
         elif own == 1:  # siblings only matter then
             window = range(max(0, idx - 6), min(len(items), idx + 7))
-            siblings = sum(1 for j in window if population[j] and items[j].depth == item.depth)
+            siblings = sum(1 for j in window if items[j].depth == item.depth and is_population(j))
             cohort |= siblings >= 2
         out.append(_CONTEXTS[cohort, alternative])
         parents.append(idx)

@@ -380,38 +380,54 @@ def _first_chars(data: Any) -> tuple[set[tuple[Any, Any]], bool] | None:
     return items, True
 
 
-def _sre_skips(data: Any) -> bool:
+def _sre_skips(data: Any, ignorecase: bool = False) -> bool:
     """Does re itself skip to where a match can start? (It does for a pattern that opens
     with a literal, a class or alternatives that each open with a literal, and it tries
-    a "^" pattern at the start only.) A look-ahead in front would undo that."""
+    a "^" pattern at the start only.) A look-ahead in front would undo that.
+
+    ``ignorecase``: the pattern is case-insensitive, and re then skips by the opening
+    characters only where none of them has a case ("(", "<", digits)."""
     while data and data[0][0] is _c.SUBPATTERN and not (data[0][1][1] or data[0][1][2]):
         data = data[0][1][3].data
     if not data:
         return False
     op, av = data[0]
-    if op in (_c.LITERAL, _c.IN):
-        return True
     if op is _c.AT:
         return av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
-    return op is _c.BRANCH and all(b.data and b.data[0][0] is _c.LITERAL for b in av[1])
+
+    def opening(op: Any, av: Any) -> bool:
+        return op is _c.LITERAL and not (ignorecase and _cased(av))
+
+    if op is _c.IN:
+        return not ignorecase or all(opening(o, a) for o, a in av)
+    if op is _c.BRANCH:
+        return all(b.data and opening(*b.data[0]) for b in av[1])
+    return opening(op, av)
+
+
+def _cased(code: int) -> bool:
+    """Has the character a case (re.IGNORECASE matches it to some other character)?"""
+    ch = chr(code)
+    return ch.lower() != ch or ch.upper() != ch or ch.casefold() != ch
 
 
 def _led(regex: re.Pattern[str]) -> re.Pattern[str] | None:
-    """``(?=[first characters])(?:pattern)`` for a case-sensitive pattern: the same
-    matches, but re rejects a position where no match can start with one class test
-    instead of entering every alternative there ("\\bwithin|\\b\\d+ days|..." tries each
-    at every character). None where that does not pay: unknown or unselective first
-    characters, a pattern re already skips through or one that starts at word starts,
-    flags switched part-way."""
-    if regex.flags & re.IGNORECASE:
-        return None  # (its folded twin is led instead)
+    """``(?=[first characters])(?:pattern)``: the same matches, but re rejects a position
+    where no match can start with one class test instead of entering every alternative
+    there ("\\bwithin|\\b\\d+ days|..." tries each at every character). None where that
+    does not pay: unknown or unselective first characters, a pattern re already skips
+    through or one that starts at word starts, flags switched part-way.
+
+    A case-insensitive pattern keeps its flag, under which the class matches each of its
+    characters in every case the pattern's own character does (the folded twin serves
+    test and blank, but search, match, finditer and sub run this one on the text)."""
     if regex.pattern.startswith(_ANCHOR):
         # Its look-behind already fails fast inside words, where most positions are,
         # and a class test in front only adds to the word starts (measured slower).
         return None
     try:
         data = _parsed(regex.pattern, regex.flags)
-        if _sre_skips(data) or _scoped_flags(data):
+        if _sre_skips(data, bool(regex.flags & re.IGNORECASE)) or _scoped_flags(data):
             return None
         got = _first_chars(data)
         if got is None or got[1]:
@@ -621,7 +637,8 @@ class Gated:
             if self._many.search(low) is None:
                 return False
         folded = self._folded
-        if folded is not None and _trap_free(string):
+        # (isascii() first: _trap_free's own first test, without the call for most texts.)
+        if folded is not None and (string.isascii() or _trap_free(string)):
             # needle_text of trap-free text is its lower case, character for character.
             return folded.search(needle_text(string) if low is None else low) is not None
         return self.regex.search(string) is not None
@@ -631,6 +648,6 @@ class Gated:
         low = needle_text(string)
         if not self.may_match(string, low):
             return string
-        if self._folded is not None and _trap_free(string):
+        if self._folded is not None and (string.isascii() or _trap_free(string)):
             return blank_spans(string, (m.span() for m in self._folded.finditer(low)))
         return self.regex.sub(lambda m: " " * len(m.group(0)), string)

@@ -75,7 +75,9 @@ _NEUTRAL = frozenset(
 )
 # "radiation to the pelvis", "surgery in the head and neck", "surgery for obesity".
 _ORGAN_BOUND = re.compile(r"^\s*(?:therapy\s+)?(?:to|of|on|at|in|for|involving)\b", re.IGNORECASE)
-_LAST_WORD = re.compile(r"[\w/+-]+$")
+# The last word of a text, matched at the start of the reversed text: "[\w/+-]+$" would
+# be tried from every position of the text, each running on to its end (quadratic).
+_LAST_WORD_REVERSED = re.compile(r"[\w/+-]+")
 _WORDS = re.compile(r"[\w-]+")
 _NAIVE_WORDS = re.compile(r"[\w/]+")
 _FEWER = re.compile(r"fewer|less|<(?!=)", re.IGNORECASE)
@@ -126,7 +128,9 @@ def _unmodified(before: str) -> bool:
     if before.endswith(")"):
         return False  # "thoracic or abdominal (upper GI) surgery"
     if before and before[-1].isalnum():
-        return _LAST_WORD.findall(before)[0].lower() in _NEUTRAL
+        # (An alphanumeric character is a \w, so the match is never empty.)
+        last = _LAST_WORD_REVERSED.match(before[::-1])
+        return last is not None and last.group()[::-1].lower() in _NEUTRAL
     return True
 
 

@@ -61,8 +61,12 @@ _MD = MarkdownIt("commonmark").disable(_OFF)
 # The line tests run on the text with "\r" made a line break, as markdown-it's
 # normalisation does ("\r\n" becomes an extra empty line, which neither test matches).
 # heading (ATX): a "#" opens the line's content.
-# lheading (setext): a line of only "-" or only "=", between spaces and tabs.
-_SETEXT_UNDERLINE = re.compile(r"^[ \t]*(?:-+|=+)[ \t]*$", re.MULTILINE)
+# lheading (setext): a line of only "-" or only "=", between spaces and tabs. A line
+# starts at the text's start or after a "\n", so the test is a match at the start and a
+# search for "\n" and the rest: re skips from one "\n" to the next, where a "^" pattern
+# would be tried at every character.
+_SETEXT_UNDERLINE = re.compile(r"[ \t]*(?:-+|=+)[ \t]*$", re.MULTILINE)
+_SETEXT_UNDERLINE_AFTER_BREAK = re.compile(r"\n[ \t]*(?:-+|=+)[ \t]*$", re.MULTILINE)
 # hr: three or more of one of "*-_", with only spaces and tabs between and after, up to
 # the line end. Not anchored at the line start: a list item's content starts after its
 # marker ("- ***").
@@ -75,7 +79,7 @@ def _unused_block_rules(text: str) -> tuple[str, ...]:
     off: list[str] = []
     if "#" not in text:
         off.append("heading")
-    if not _SETEXT_UNDERLINE.search(lines):
+    if not (_SETEXT_UNDERLINE.match(lines) or _SETEXT_UNDERLINE_AFTER_BREAK.search(lines)):
         off.append("lheading")
     if not _THEMATIC_BREAK.search(lines):
         off.append("hr")
@@ -86,7 +90,7 @@ def _unused_block_rules(text: str) -> tuple[str, ...]:
 def _block_parser(off: tuple[str, ...]) -> MarkdownIt:
     """Block structure only, without the rules ``off``: most inline tokens are plain text
     lines, read directly by _inline_lines, so running the inline parser over all of them
-    is wasted work. (At most eight parsers, one per set of rules left out.)"""
+    is wasted work. (At most sixteen parsers, one per set of rules left out.)"""
     return MarkdownIt("commonmark").disable([*_OFF, "inline", "text_join", *off])
 
 
@@ -138,10 +142,11 @@ _INCLUSION_SENTENCE = re.compile(
 )
 # A section heading glued to its first criterion: "Inclusion Criteria:1. Men or ...",
 # or a second section starting mid-line: "... expression - Exclusion Criteria:1. Have".
-_INLINE_SECTION = re.compile(
-    r"(?:\s[-\u2013\u2022]\s*|[.;]\s+)((?:inclusion|exclusion) criteria\s*:)", re.I
+# Gated: a line with a ":" rarely names criteria, and re is slow to say so (IGNORECASE).
+_INLINE_SECTION = Gated(
+    re.compile(r"(?:\s[-\u2013\u2022]\s*|[.;]\s+)((?:inclusion|exclusion) criteria\s*:)", re.I)
 )
-_GLUED_NUMBER = re.compile(r"(criteria\s*:)(?=\d)", re.I)
+_GLUED_NUMBER = Gated(re.compile(r"(criteria\s*:)(?=\d)", re.I))
 _INLINE_NUMBER = re.compile(r"(?<=\s)(?=\d{1,2}[.)]\s+[A-Z(])")
 _NUMBER_RUN = re.compile(r"(?:^|\s)1[.)]\s.*\s2[.)]\s.*\s3[.)]\s")
 _NUMBER_PREFIX = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-z][.)]|[\u2022\-\u2013])\s*")
@@ -154,6 +159,10 @@ _COHORT_LINE = re.compile(
 def _fold(text: str) -> str:
     # Collapse whitespace runs to one space and trim; str.split() is several times faster
     # than re.sub(r"\s+", " ", ...) and splits on exactly the characters \s matches.
+    # Most lines are folded already, which is quicker to see than to redo: every character
+    # str.split() splits on but " " is unprintable (see tests/criteria/test_fast_paths.py).
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 
@@ -243,7 +252,9 @@ def _section_head(line: str) -> _Head | None:
 
 def _sub_head(line: str, *, in_list: bool, bold: bool) -> str | None:
     """Recognise a sub-heading ("Cohort A:", "PART B:", "DISEASE CHARACTERISTICS:")."""
-    words = line.rstrip(":").split()
+    # At most 11 pieces: the words themselves up to ten words, and "more than ten" is
+    # all a longer line needs to show (most lines are long criteria).
+    words = line.rstrip(":").split(None, 10)
     if not words or len(words) > 10:
         return None
 
@@ -302,9 +313,14 @@ def _explode(line: str) -> list[str]:
 def _block_tokens(text: str) -> list[tuple[str, str]]:
     """``(type, content)`` of markdown-it's block tokens (without paragraph_open/_close,
     which say nothing here)."""
+    off = _unused_block_rules(text)
+    if "\r" not in text and "\0" not in text:
+        # The core "normalize" rule only rewrites "\r" and NUL (it replaces every other
+        # line break by itself): without them its two regex passes change nothing.
+        off = (*off, "normalize")
     return [
         (tok.type, tok.content)
-        for tok in _block_parser(_unused_block_rules(text)).parse(text)
+        for tok in _block_parser(off).parse(text)
         if tok.type not in ("paragraph_open", "paragraph_close")
     ]
 
@@ -375,4 +391,4 @@ def split_criteria(text: str) -> list[CriterionItem]:
 
 
 # Build the parser most listings use at import rather than while reading the first one.
-_block_parser(_unused_block_rules(""))
+_block_parser((*_unused_block_rules(""), "normalize"))
