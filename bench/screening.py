@@ -181,8 +181,10 @@ def grow(to: int) -> float:
 def analyze() -> None:
     """Fresh planner statistics and, on PostgreSQL, a current visibility map (index-only
     scans rely on it): what autovacuum gives a table soon after a bulk load."""
+    # VACUUM cannot run inside a transaction (a test's): statistics alone there.
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
 
 # --- The hand-written query -------------------------------------------------------------
@@ -205,11 +207,14 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
         descendants,
         phase_mask,
         search_text,
+        status_rank,
         treatment_mask,
         with_ancestors,
     )
 
     a = answers_from_data(profile)
+    # Substring tests as the screen makes them (cheaper than LIKE '%...%' on both).
+    find = "strpos" if connection.vendor == "postgresql" else "instr"
     where: list[str] = [
         "p.cytokine_mask > 0",
         "p.trial_id NOT IN (SELECT id FROM trials_trial WHERE removed_at IS NOT NULL)",
@@ -224,21 +229,20 @@ def hand_sql(profile: dict[str, Any]) -> Callable[[], tuple[int, list[int]]]:
         code = text if text in DISEASE_LABELS else normalise_condition(text)
         # The disease with its broader and narrower ones, as the screen matches them.
         codes = sorted(related_diseases(code)) if code else []
-        where.append(
-            "("
-            + " OR ".join(["p.condition_names LIKE %s"] + ["p.diseases LIKE %s"] * len(codes))
-            + ")"
-        )
-        params += [f"%{text}%", *(f"%|{c}|%" for c in codes)]
+        tests = [f"{find}(p.condition_names, %s) > 0"]
+        tests += [f"{find}(p.diseases, %s) > 0"] * len(codes)
+        where.append(f"({' OR '.join(tests)})")
+        params += [text, *(f"|{c}|" for c in codes)]
     if a.status is not None:
-        where.append(f"p.overall_status IN ({', '.join(['%s'] * len(a.status))})")
-        params += list(a.status)
+        # The rank, as the screen does: the order index leads with it.
+        where.append(f"p.status_rank IN ({', '.join(['%s'] * len(a.status))})")
+        params += [status_rank(s) for s in a.status]
     if a.phase:
         where.append("(p.phase_mask & %s) > 0")
         params.append(phase_mask(a.phase))
     if a.country:
-        where.append("p.countries LIKE %s")
-        params.append(f"%|{country_key(a.country)}|%")
+        where.append(f"{find}(p.countries, %s) > 0")
+        params.append(f"|{country_key(a.country)}|")
 
     # Conflicts: the same rules as trials.selectors.profile_conflict_q, written out.
     parts: list[str] = []
