@@ -384,10 +384,17 @@ class ScreenedTrial:
     # country, else in listed order; each carries `.distance_km` (None without a place).
     nearest_locations: list[Location] = field(default_factory=list)
     location_count: int = 0
+    # The listed condition names and cytokine agents, in listed order (a results page's;
+    # the screen API loads neither).
+    conditions: list[str] = field(default_factory=list)
+    agents: list[Agent] = field(default_factory=list)
 
-    @property
-    def agents(self) -> list[Intervention]:
-        return [i for i in self.trial.interventions.all() if i.cytokine_family]
+
+class Agent(NamedTuple):
+    """A cytokine therapy a result names."""
+
+    name: str
+    cytokine_family: str
 
 
 @dataclass(slots=True)
@@ -443,18 +450,6 @@ def trials_api_list() -> QuerySet[Trial]:
 # Large Trial columns no result row shows (the results page, its CSV and the screen API
 # show titles, status, phases, dates, age and sex limits; the trial page loads the rest).
 _PAGE_DEFERRED = ("official_title", "brief_summary", "eligibility_criteria", "keywords")
-
-
-def _page_prefetches() -> list[Prefetch]:
-    return [
-        Prefetch("conditions", queryset=Condition.objects.only("trial_id", "name", "disease")),
-        Prefetch(
-            "interventions",
-            queryset=Intervention.objects.only(
-                "trial_id", "name", "type", "cytokine_family", "other_names"
-            ),
-        ),
-    ]
 
 
 # What the screen API shows of a trial, and what its verdict reads (the age and sex limits).
@@ -658,13 +653,26 @@ def _screened(
     if not page_ids:
         return []
     rows = Trial.objects.filter(pk__in=page_ids)
-    if listing:
-        rows = rows.defer(*_PAGE_DEFERRED).prefetch_related(*_page_prefetches())
-    else:
-        rows = rows.only(*_VERDICT_FIELDS)
+    rows = rows.defer(*_PAGE_DEFERRED) if listing else rows.only(*_VERDICT_FIELDS)
     trials = {t.pk: t for t in rows}
     facets = _page_facets(page_ids)
     sites, site_counts = _page_locations(page_ids, answers) if listing else ({}, {})
+    conditions: dict[int, list[str]] = {}
+    agents: dict[int, list[Agent]] = {}
+    if listing:
+        for trial_id, name in (
+            Condition.objects.filter(trial_id__in=page_ids)
+            .order_by("trial_id", "order", "pk")
+            .values_list("trial_id", "name")
+        ):
+            conditions.setdefault(trial_id, []).append(name)
+        for trial_id, name, family in (
+            Intervention.objects.filter(trial_id__in=page_ids)
+            .exclude(cytokine_family="")
+            .order_by("trial_id", "order", "pk")
+            .values_list("trial_id", "name", "cytokine_family")
+        ):
+            agents.setdefault(trial_id, []).append(Agent(name, family))
     out: list[ScreenedTrial] = []
     for pk in page_ids:
         trial = trials[pk]
@@ -676,6 +684,8 @@ def _screened(
                 distance_km=distances.get(pk),
                 nearest_locations=_locations_first(sites.get(pk, []), answers),
                 location_count=site_counts.get(pk, 0),
+                conditions=conditions.get(pk, []),
+                agents=agents.get(pk, []),
             )
         )
     return out

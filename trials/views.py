@@ -237,7 +237,7 @@ def results_csv_view(request: HttpRequest) -> HttpResponse:
                     trial.overall_status,
                     " ".join(trial.phases or []),
                     "; ".join(a.name for a in screened.agents),
-                    "; ".join(c.name for c in trial.conditions.all()),
+                    "; ".join(screened.conditions),
                     screened.verdict.words,
                     reasons,
                     trial.last_update_posted or "",
