@@ -554,9 +554,11 @@ def trials_screen(*, answers: Answers, listing: bool = True) -> ScreenResult:
 
 # Up to this many matches are read as (id, sort keys, conflict) rows and ordered in
 # Python: one scan of the profiles instead of three (this read, a count, then a page that
-# walks the order index past every non-match, the worst case for a few thousand matches
-# spread over 100,000 trials); 5,000 such rows take about 4 ms to read on PostgreSQL.
-SMALL_RESULT = 5000
+# walks the order index past every non-match); 2,000 such rows take about 2 ms to read.
+# A larger bound saves the count and page of a search with a few thousand matches but
+# wastes a longer read on every broader one: 5,000 measured no better at 100,000 trials
+# on PostgreSQL (slowest of the bench profiles 59-64 ms against 61) and worse at 10,000.
+SMALL_RESULT = 2000
 
 # A row of _sort_key_rows: trial id, status rank, update day, NCT id, conflict (0/1).
 _Row = tuple[int, int, int, str, int]
