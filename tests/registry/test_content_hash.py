@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import build_study
-from trials.registry.records import content_hash
+from trials.registry.records import content_hash, content_hash_matches
 
 
 def _reference(raw: Any) -> str:
@@ -50,3 +50,37 @@ def test_real_records_hash_as_defined(shared_studies_dir: Any) -> None:
     for path in sorted(shared_studies_dir.glob("NCT*.json"))[:60]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         assert content_hash(raw) == _reference(raw), path.name
+
+
+_ODD_VALUES: list[Any] = [
+    1e16,
+    1e16 + 2,
+    16,
+    1.5e-07,
+    0.0000015,
+    0.0001,
+    0.0,
+    -0.0,
+    1,
+    1.0,
+    True,
+    float("nan"),
+    float("inf"),
+    2**70,
+    None,
+    "null",
+    "1e16",
+    "\u2028 é",
+    [None],
+    [],
+]
+
+
+def test_content_hash_matches_is_content_hash_compared() -> None:
+    # Every record against every record's hash: the fast path never answers otherwise
+    # than comparing content_hash would, also where orjson spells content differently.
+    studies = [build_study("NCT90000001", **{"designModule.odd": v}) for v in _ODD_VALUES]
+    digests = [_reference(study) for study in studies]
+    for study in studies:
+        for digest in digests:
+            assert content_hash_matches(study, digest) == (_reference(study) == digest)

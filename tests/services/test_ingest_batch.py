@@ -97,3 +97,42 @@ def test_queries_per_page_do_not_grow_with_the_page(make_study: StudyFactory) ->
         return len(ctx.captured_queries)
 
     assert queries(20, 100) == queries(2, 200)
+
+
+def test_a_row_postgresql_refuses_inside_a_copy_fails_its_record_alone(
+    make_study: StudyFactory,
+) -> None:
+    # On PostgreSQL child rows go in with COPY; a value the column refuses (too long for
+    # varchar(500)) must fail that record only, like any other database error.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce varchar lengths")
+    too_long = make_study(
+        "NCT90000002", **{"contactsLocationsModule.locations": [{"facility": "x" * 600}]}
+    )
+    results = trials_ingest_batch(
+        raws=[make_study("NCT90000001"), too_long, make_study("NCT90000003")]
+    )
+    assert [type(r) for r in results] == [IngestResult, IngestFailure, IngestResult]
+    assert "too long" in results[1].reason
+    assert Location.objects.filter(trial__registry_id="NCT90000003").count() == 2
+    assert ScreeningProfile.objects.count() == 2
+
+
+def test_the_raw_record_is_stored_as_it_came(make_study: StudyFactory) -> None:
+    # Raw JSON goes to the database as orjson's UTF-8 text on PostgreSQL (COPY) and as
+    # ASCII text elsewhere; what comes back must be the record itself.
+    tricky = 'back\\slash \\n "quoted"\ttab\nnewline é ≥ 😀 \u2028 \\u0041 1e16'
+    raw = make_study(
+        "NCT90000001",
+        **{
+            "descriptionModule.briefSummary": tricky,
+            "designModule.odd": [1e16, 1.5e-07, -0.0, 2**40, True, {"k": []}],
+            "contactsLocationsModule.locations": [
+                {"facility": "Hôpital", "contacts": [{"name": "Zoë \\ Ω", "role": "CONTACT"}]}
+            ],
+        },
+    )
+    trials_ingest_batch(raws=[raw])
+    trial = Trial.objects.get()
+    assert trial.versions.get().raw == raw
+    assert trial.locations.get().contacts == [{"name": "Zoë \\ Ω", "role": "CONTACT"}]

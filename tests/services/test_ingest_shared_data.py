@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from trials.models import Trial, TrialVersion
+from trials.models import Facet, FacetKind, Provenance, ScreeningProfile, Trial, TrialVersion
 from trials.registry.records import parse_study
 from trials.services.ingest import trials_ingest_batch
+from trials.services.profiles import screening_profiles_rebuild
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
 
@@ -70,3 +71,31 @@ def test_importing_everything_twice_creates_and_updates_nothing_the_second_time(
     second = trials_ingest_batch(raws=raws)
     assert {r.outcome for r in second} == {"unchanged"}
     assert TrialVersion.objects.count() == versions == 40
+
+
+def _profiles() -> dict[int, dict]:
+    return {
+        row["trial_id"]: row
+        for row in ScreeningProfile.objects.values(
+            *(f.attname for f in ScreeningProfile._meta.concrete_fields)
+        )
+    }
+
+
+def test_profiles_made_at_ingest_match_a_rebuild_from_the_database(
+    shared_studies_dir: Path,
+) -> None:
+    # Ingest makes profiles from what it has in hand; a rebuild reads the stored rows.
+    raws = _first_studies(shared_studies_dir, 60)
+    trials_ingest_batch(raws=raws)
+    # A curated facet survives a re-ingest of changed records; the profile follows it.
+    facet = Facet.objects.filter(kind=FacetKind.STAGES).first()
+    assert facet is not None
+    facet.value, facet.provenance = ["IV"], Provenance.CURATED
+    facet.save()
+    changed = [{**raw, "hasResults": not raw.get("hasResults")} for raw in raws[:40]]
+    trials_ingest_batch(raws=changed)
+    made = _profiles()
+    assert len(made) == 60
+    screening_profiles_rebuild()
+    assert _profiles() == made

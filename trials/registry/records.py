@@ -31,6 +31,8 @@ _AGE_UNITS = {
     "hour": 0,
     "minute": 0,
 }
+# The contact fields kept from a site's contacts (the registry may add others).
+_CONTACT_KEYS = frozenset({"name", "role", "phone", "email"})
 _AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+?)s?\s*$")
 
 
@@ -132,6 +134,25 @@ def content_hash(raw: dict[str, Any]) -> str:
     return hashlib.sha256(_canonical(raw)).hexdigest()
 
 
+def content_hash_matches(raw: dict[str, Any], digest: str) -> bool:
+    """`content_hash(raw) == digest`, mostly without the checks content_hash needs.
+
+    What makes orjson's bytes unsure is that they may spell the content differently from
+    the canonical bytes, never that they mean other content: they read back as `raw`
+    itself (NaN and Infinity aside, written as null, hence the null check). So when they
+    hash to `digest` they are the canonical bytes `digest` was taken of, and `raw` has
+    that content. Any other case is settled by content_hash. This is what makes an
+    unchanged re-sync cheap: its records all match.
+    """
+    try:
+        data = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return content_hash(raw) == digest
+    if b"null" not in data and hashlib.sha256(data).hexdigest() == digest:
+        return True
+    return content_hash(raw) == digest
+
+
 def parse_registry_date(value: Any) -> dt.date | None:
     """'2024', '2024-05' or '2024-05-17' to a date (missing parts become 1)."""
     if not isinstance(value, str) or not value.strip():
@@ -205,8 +226,11 @@ def _coordinate(value: Any, limit: float) -> float | None:
 
 
 def _field(module: dict[str, Any], key: str, where: str) -> str:
+    value = module.get(key)
+    if type(value) is str:  # nearly always: skip the checks (a page has ~100k fields)
+        return value
     try:
-        return _str(module.get(key))
+        return _str(value)
     except TypeError as exc:
         raise RecordError(f"{where}.{key}: {exc}") from None
 
@@ -294,21 +318,22 @@ def _parse(
 
     locations = []
     for i, item in enumerate(_list(contacts.get("locations"), "locations")):
-        item = _dict(item, f"locations[{i}]")
-        geo = _dict(item.get("geoPoint"), f"locations[{i}].geoPoint")
+        where = f"locations[{i}]"  # once per site: a record may list hundreds
+        item = _dict(item, where)
+        geo = _dict(item.get("geoPoint"), f"{where}.geoPoint")
         location_contacts = tuple(
-            {k: _str(v) for k, v in c.items() if k in ("name", "role", "phone", "email")}
-            for c in _list(item.get("contacts"), f"locations[{i}].contacts")
+            {k: _str(v) for k, v in c.items() if k in _CONTACT_KEYS}
+            for c in _list(item.get("contacts"), f"{where}.contacts")
             if isinstance(c, dict)
         )
         locations.append(
             LocationRecord(
-                facility=_field(item, "facility", f"locations[{i}]"),
-                city=_field(item, "city", f"locations[{i}]"),
-                state=_field(item, "state", f"locations[{i}]"),
-                zip=_field(item, "zip", f"locations[{i}]"),
-                country=_field(item, "country", f"locations[{i}]"),
-                status=_field(item, "status", f"locations[{i}]"),
+                facility=_field(item, "facility", where),
+                city=_field(item, "city", where),
+                state=_field(item, "state", where),
+                zip=_field(item, "zip", where),
+                country=_field(item, "country", where),
+                status=_field(item, "status", where),
                 latitude=_coordinate(geo.get("lat"), 90.0),
                 longitude=_coordinate(geo.get("lon"), 180.0),
                 contacts=location_contacts,

@@ -28,7 +28,11 @@ from trials.criteria import (
 )
 from trials.models import Criterion, Facet, FacetKind, Provenance, ReviewStatus, Trial
 from trials.services.bulk import insert_rows
-from trials.services.profiles import screening_profiles_rebuild
+from trials.services.profiles import (
+    ProfileSource,
+    screening_profiles_rebuild,
+    screening_profiles_write,
+)
 
 # Fields an extraction writes on a facet it owns; a curated facet gets only the last two.
 _EXTRACTED_FIELDS = (
@@ -79,14 +83,19 @@ def facets_plan(*, text: str, conditions: Sequence[str]) -> FacetPlan:
 
 
 def trials_facets_write(
-    *, plans: Sequence[tuple[int, FacetPlan]], new_trials: bool = False
+    *,
+    plans: Sequence[tuple[int, FacetPlan]],
+    new_trials: bool = False,
+    profiles: Sequence[ProfileSource] | None = None,
 ) -> None:
     """Store the plans of many trials (trial id, plan): Criterion rows, facets, profiles.
 
     One DELETE and one INSERT for the criteria of all of them, one SELECT of their
     facets, one INSERT and up to two UPDATEs for the facets, then the screening profiles
     in bulk. `new_trials` says no trial has rows yet (skips the DELETE and the SELECT).
-    Runs in the caller's transaction, or its own.
+    `profiles`: the trials' rows and children as the caller just wrote them (one per
+    plan); the profiles are then made from those and the facets in hand instead of read
+    back from the database. Runs in the caller's transaction, or its own.
     """
     if not plans:
         return
@@ -152,7 +161,14 @@ def trials_facets_write(
             Facet.objects.bulk_update(curated, list(_CURATED_FIELDS))
         if extracted:
             Facet.objects.bulk_update(extracted, list(_EXTRACTED_FIELDS))
-        screening_profiles_rebuild(trial_ids=trial_ids)
+        if profiles is None:
+            screening_profiles_rebuild(trial_ids=trial_ids)
+            return
+        # Every facet each trial now has: the stored ones (updated in place) and the new.
+        stored: dict[int, dict[str, Facet]] = {}
+        for facet in (*existing.values(), *created):
+            stored.setdefault(facet.trial_id, {})[facet.kind] = facet
+        screening_profiles_write(sources=profiles, facets=stored)
 
 
 def _facet_row(facet: Facet) -> dict[str, Any]:

@@ -12,14 +12,15 @@ touched. Removal is the exception: `Trial.removed_at` is read from Trial itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Prefetch
 
 from trials.models import Condition, Facet, Intervention, Location, ScreeningProfile, Trial
-from trials.screening.verdicts import ScreeningFacts, in_years, screening_facts
+from trials.screening.verdicts import FacetRecord, ScreeningFacts, in_years, screening_facts
 from trials.screening.vocabulary import (
     condition_names_text,
     countries_text,
@@ -31,6 +32,7 @@ from trials.screening.vocabulary import (
     treatment_mask,
     update_day,
 )
+from trials.services.bulk import json_stored
 
 _PROFILE_FIELDS: tuple[str, ...] = tuple(
     f.attname for f in ScreeningProfile._meta.concrete_fields if f.attname != "trial_id"
@@ -163,12 +165,70 @@ def screening_profiles_rebuild(
             )
             for trial in rows
         ]
-        with transaction.atomic():
-            ScreeningProfile.objects.bulk_create(
-                profiles,
-                update_conflicts=True,
-                unique_fields=["trial"],
-                update_fields=list(_PROFILE_FIELDS),
-            )
+        _upsert(profiles)
         done += len(profiles)
     return done
+
+
+def _upsert(profiles: list[ScreeningProfile]) -> None:
+    with transaction.atomic():
+        ScreeningProfile.objects.bulk_create(
+            profiles,
+            update_conflicts=True,
+            unique_fields=["trial"],
+            update_fields=list(_PROFILE_FIELDS),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSource:
+    """A trial's row and child values as its writer has them in hand (ingest), so its
+    profile can be made without reading back what was just written.
+
+    `trial` carries at least the _TRIAL_COLUMNS; `conditions` are (name, disease code)
+    pairs; `countries` may repeat and hold blanks, as the Location rows do.
+    """
+
+    trial: Trial
+    families: Sequence[str]
+    conditions: Sequence[tuple[str, str]]
+    countries: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredFacet:
+    kind: str
+    value: Any
+    evidence: Any
+    review: str
+
+
+def _as_stored(facet: FacetRecord) -> FacetRecord:
+    """The facet with its JSON values as the database hands them back (tuples become
+    lists, and so on), so the profile reads exactly what a rebuild would read."""
+    return _StoredFacet(
+        facet.kind, json_stored(facet.value), json_stored(facet.evidence), facet.review
+    )
+
+
+def screening_profiles_write(
+    *, sources: Sequence[ProfileSource], facets: Mapping[int, Mapping[str, FacetRecord]]
+) -> int:
+    """Upsert the profiles of trials whose rows, children and stored facets (trial id ->
+    kind -> facet, every facet the trial has) the caller holds; the same profiles
+    `screening_profiles_rebuild` would make from the database. Returns how many."""
+    profiles = [
+        _profile(
+            source.trial,
+            screening_facts(
+                {kind: _as_stored(facet) for kind, facet in facets.get(source.trial.pk, {}).items()}
+            ),
+            source.families,
+            source.conditions,
+            [country for country in source.countries if country],
+        )
+        for source in sources
+    ]
+    if profiles:
+        _upsert(profiles)
+    return len(profiles)
