@@ -49,6 +49,7 @@ from trials.screening.verdicts import (
     DAYS_PER_YEAR,
     MAX_DAYS_PER_YEAR,
     MIN_DAYS_PER_YEAR,
+    FacetData,
     TrialVerdict,
     trial_verdict,
 )
@@ -467,21 +468,11 @@ _VERDICT_FIELDS = (
 )
 
 
-class FacetRow(NamedTuple):
-    """A facet as a verdict reads it (trials.screening.verdicts.FacetRecord), read as a
-    plain row: a page of results holds a few hundred facets, and model instances and the
-    prefetch machinery cost more than the verdicts themselves."""
-
-    kind: str
-    value: Any
-    evidence: Any
-    review: str
-
-
-def _page_facets(page_ids: list[int]) -> dict[int, dict[str, FacetRow]]:
-    """The page's facets, their JSON read as text and decoded with orjson: a page holds a
-    few hundred values and quote lists, and json.loads was a fifth of a screen's time."""
-    facets: dict[int, dict[str, FacetRow]] = {pk: {} for pk in page_ids}
+def _page_facets(page_ids: list[int]) -> dict[int, dict[str, FacetData]]:
+    """The page's facets as plain records (model instances and the prefetch machinery cost
+    more than the verdicts), their JSON read as text and decoded with orjson: a page holds
+    a few hundred values and quote lists, and json.loads was a fifth of a screen's time."""
+    facets: dict[int, dict[str, FacetData]] = {pk: {} for pk in page_ids}
     rows = (
         Facet.objects.filter(trial_id__in=page_ids)
         .annotate(
@@ -490,7 +481,7 @@ def _page_facets(page_ids: list[int]) -> dict[int, dict[str, FacetRow]]:
         .values_list("trial_id", "kind", "value_json", "evidence_json", "review")
     )
     for trial_id, kind, value, evidence, review in rows:
-        facets[trial_id][kind] = FacetRow(kind, _json(value), _json(evidence), review)
+        facets[trial_id][kind] = FacetData(kind, _json(value), _json(evidence), review)
     return facets
 
 

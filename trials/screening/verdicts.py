@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from trials.screening.answers import Answers
 from trials.screening.vocabulary import (
@@ -71,6 +71,16 @@ MAX_DAYS_PER_YEAR = 366
 
 
 class FacetRecord(Protocol):
+    kind: str
+    value: Any
+    evidence: Any
+    review: str
+
+
+class FacetData(NamedTuple):
+    """A FacetRecord as a plain record, for readers that hold a facet's fields without a
+    Facet row (a results page reads a few hundred; ingest has them before writing)."""
+
     kind: str
     value: Any
     evidence: Any

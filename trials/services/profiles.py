@@ -20,7 +20,13 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from trials.models import Condition, Facet, Intervention, Location, ScreeningProfile, Trial
-from trials.screening.verdicts import FacetRecord, ScreeningFacts, in_years, screening_facts
+from trials.screening.verdicts import (
+    FacetData,
+    FacetRecord,
+    ScreeningFacts,
+    in_years,
+    screening_facts,
+)
 from trials.screening.vocabulary import (
     condition_names_text,
     countries_text,
@@ -195,18 +201,10 @@ class ProfileSource:
     countries: Sequence[str]
 
 
-@dataclass(frozen=True, slots=True)
-class _StoredFacet:
-    kind: str
-    value: Any
-    evidence: Any
-    review: str
-
-
 def _as_stored(facet: FacetRecord) -> FacetRecord:
     """The facet with its JSON values as the database hands them back (tuples become
     lists, and so on), so the profile reads exactly what a rebuild would read."""
-    return _StoredFacet(
+    return FacetData(
         facet.kind, json_stored(facet.value), json_stored(facet.evidence), facet.review
     )
 
