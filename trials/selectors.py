@@ -571,6 +571,13 @@ SMALL_RESULT = 2000
 # A row of _sort_key_rows: trial id, status rank, update day, NCT id, conflict (0/1).
 _Row = tuple[int, int, int, str, int]
 
+# _profile_order's orderings over such rows.
+_ROW_ORDER: dict[str, Callable[[_Row], Any]] = {
+    "status": lambda r: (r[1], -r[2], r[3]),
+    "last_update": lambda r: (-r[2], r[3]),
+    "nct_id": lambda r: r[3],
+}
+
 
 def _rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
     """The rows of a values_list query read on a plain cursor: thousands of sort-key rows
@@ -609,15 +616,11 @@ def _page_of_rows(
     if hide and not answers.include_conflicts:
         hidden = sum(1 for r in kept if r[4])
         kept = [r for r in kept if not r[4]]
-    key: Callable[[_Row], Any]
-    if answers.ordering == "distance" and nearest:
-        key = lambda r: (nearest[r[0]], r[3])  # noqa: E731
-    elif answers.ordering == "last_update":
-        key = lambda r: (-r[2], r[3])  # noqa: E731
-    elif answers.ordering == "nct_id":
-        key = lambda r: r[3]  # noqa: E731
-    else:
-        key = lambda r: (r[1], -r[2], r[3])  # noqa: E731
+    key: Callable[[_Row], Any] = (
+        (lambda r: (nearest[r[0]], r[3]))
+        if answers.ordering == "distance" and nearest
+        else _ROW_ORDER.get(answers.ordering, _ROW_ORDER["status"])
+    )
     # Only the rows up to this page are ordered (sorted(...)[:n], ties in read order).
     first = heapq.nsmallest(offset + answers.page_size, kept, key=key)
     page_ids = [r[0] for r in first[offset:]]
